@@ -1,0 +1,84 @@
+"""Validate many task dirs with bounded concurrency; every verdict goes to a ledger so a killed job resumes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from litecoder_terminal.gates import TaskVerdict, Verdict, validate_task
+from litecoder_terminal.sandbox import DockerEngine
+from litecoder_terminal.task.model import tree_hash
+
+
+class Ledger:
+    """SQLite record of finished verdicts, keyed by task content hash and the settings that judged it."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, path TEXT, verdict TEXT, "
+                         "record TEXT, at TEXT DEFAULT CURRENT_TIMESTAMP)")
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> TaskVerdict | None:
+        with self._lock:
+            row = self._db.execute("SELECT record FROM verdicts WHERE key = ?", (key,)).fetchone()
+        return TaskVerdict.model_validate_json(row[0]) if row else None
+
+    def put(self, key: str, v: TaskVerdict) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO verdicts (key, path, verdict, record) VALUES (?, ?, ?, ?)",
+                             (key, v.path, v.verdict.value, v.model_dump_json()))
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _ledger_key(path: Path, settings: dict) -> str | None:
+    try:
+        return tree_hash(path) + ":" + json.dumps(settings, sort_keys=True)
+    except OSError:
+        return None
+
+
+def validate_many(paths: list[Path], *, engine: DockerEngine | None, job_dir: Path, jobs: int = 2, repeats: int = 3,
+                  image_map: dict[str, str] | None = None, lint_only: bool = False,
+                  on_done: Callable[[TaskVerdict, bool], None] | None = None) -> list[TaskVerdict]:
+    """Verdicts in the order of `paths`. Tasks already judged in this job dir (same content) are not re-run;
+    `error` verdicts are always retried."""
+    settings = {"repeats": repeats, "image_map": image_map or {}, "lint_only": lint_only}
+    ledger = Ledger(job_dir / "ledger.sqlite")
+    results: dict[int, TaskVerdict] = {}
+
+    def one(i: int, path: Path) -> tuple[int, TaskVerdict, bool]:
+        key = _ledger_key(path, settings) if path.is_dir() else None
+        if key:
+            prior = ledger.get(key)
+            if prior is not None and prior.verdict is not Verdict.ERROR:
+                return i, prior, True
+        v = validate_task(path, engine, repeats=repeats, image_map=image_map, job_dir=job_dir, lint_only=lint_only)
+        if key:
+            ledger.put(key, v)
+        return i, v, False
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(one, i, Path(p)) for i, p in enumerate(paths)]
+            for fut in as_completed(futures):
+                i, v, resumed = fut.result()
+                results[i] = v
+                if on_done:
+                    on_done(v, resumed)
+    finally:
+        ledger.close()
+        if engine is not None:
+            engine.remove_run_containers()
+    ordered = [results[i] for i in range(len(paths))]
+    (job_dir / "result.json").write_text(json.dumps(
+        {"tasks": [v.model_dump(mode="json") for v in ordered]}, indent=2))
+    return ordered

@@ -1,0 +1,13 @@
+"""Containers for tasks: build with a content-hash cache, start with limits, exec, copy, stop, clean up by label."""
+
+from litecoder_terminal.sandbox.docker import (
+    BuildError,
+    BuildResult,
+    DockerEngine,
+    ExecResult,
+    Limits,
+    Sandbox,
+    SandboxError,
+)
+
+__all__ = ["BuildError", "BuildResult", "DockerEngine", "ExecResult", "Limits", "Sandbox", "SandboxError"]

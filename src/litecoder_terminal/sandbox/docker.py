@@ -1,0 +1,453 @@
+"""Docker implementation of the sandbox, through the docker SDK (no shelling out).
+
+Callers see a few verbs (build, start, exec, put, get, set_network, kill_all, close); Docker stays in here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import socket
+import tarfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from litecoder_terminal.task.dockerfile import from_lines, substitute_base_images
+
+LABEL = "lct.managed"
+LABEL_RUN = "lct.run"
+LABEL_OWNER = "lct.owner"  # "<hostname>:<pid>" of the process that started the container
+IMAGE_PREFIX = "lct-env"
+DEFAULT_MAX_OUTPUT = 1 << 20
+
+# Stops every process in the container except init (PID 1), the keepalive and the killer itself. SIGSTOP first
+# so nothing can fork in between, then SIGKILL; repeated until nothing is left (a fork bomb meets the pids limit).
+_KILL_ALL = r"""
+keep=" 1 $$ $LCT_KEEP "
+i=0
+while [ $i -lt 20 ]; do
+  left=0
+  for sig in STOP KILL; do
+    for d in /proc/[0-9]*; do
+      p=${d#/proc/}
+      case "$keep" in *" $p "*) continue ;; esac
+      kill -$sig "$p" 2>/dev/null && left=1
+    done
+  done
+  [ $left = 0 ] && exit 0
+  i=$((i+1))
+done
+exit 1
+"""
+
+# PIDs whose parent is init right after start: the keepalive command (before anything else has run).
+_FIND_KEEPALIVE = r"""
+for d in /proc/[0-9]*; do
+  read -r pid comm state ppid rest < "$d/stat" 2>/dev/null || continue
+  [ "$ppid" = 1 ] && printf '%s ' "$pid"
+done
+"""
+
+
+class SandboxError(Exception):
+    """A harness failure (daemon gone, container died, harness timeout): an error, never a reward."""
+
+
+class BuildError(SandboxError):
+    def __init__(self, message: str, log: str = ""):
+        super().__init__(message)
+        self.log = log
+
+
+@dataclass
+class Limits:
+    cpus: float | None = None
+    memory_mb: int | None = None
+    pids_limit: int | None = 4096
+
+
+@dataclass
+class ExecResult:
+    exit_code: int | None
+    output: str
+    timed_out: bool
+    seconds: float
+    truncated_bytes: int = 0
+
+
+@dataclass
+class BuildResult:
+    tag: str
+    cached: bool
+    seconds: float
+    log: str = ""
+
+
+class _BoundedBuffer:
+    """Keeps the first and last halves of a stream up to `limit` bytes and counts what was dropped."""
+
+    def __init__(self, limit: int):
+        self.half = max(limit // 2, 1)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def write(self, chunk: bytes) -> None:
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > self.half:
+                cut = len(self.tail) - self.half
+                self.dropped += cut
+                del self.tail[:cut]
+
+    def text(self) -> str:
+        middle = f"\n[... {self.dropped} bytes dropped ...]\n".encode() if self.dropped else b""
+        return (bytes(self.head) + middle + bytes(self.tail)).decode("utf-8", errors="replace")
+
+
+def _context_tar(env_dir: Path, image_map: dict[str, str]) -> tuple[bytes, str]:
+    """A reproducible tar of the build context (Dockerfile rewritten by the image map) and its sha256."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for path in sorted(env_dir.rglob("*")):
+            rel = path.relative_to(env_dir).as_posix()
+            info = tarfile.TarInfo(rel)
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            st = path.stat()
+            if path.is_dir():
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(info)
+                continue
+            data = path.read_bytes()
+            if rel == "Dockerfile":
+                data = substitute_base_images(data.decode(), image_map).encode()
+            info.size, info.mode = len(data), 0o755 if st.st_mode & 0o111 else 0o644
+            tar.addfile(info, io.BytesIO(data))
+    raw = buf.getvalue()
+    return raw, hashlib.sha256(raw).hexdigest()
+
+
+def _tar_dir(src: Path, arcname: str) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        tar.add(str(src), arcname=arcname)
+    return buf.getvalue()
+
+
+class DockerEngine:
+    """A connection to one Docker engine; builds images and starts sandboxes on it."""
+
+    def __init__(self, client: docker.DockerClient | None = None, run_id: str | None = None):
+        try:
+            self.client = client or docker.from_env(timeout=120)
+            self.client.ping()
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"no Docker engine reachable: {e}") from e
+        self.run_id = run_id or f"{int(time.time())}-{os.getpid()}"
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._build_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # ---- images -------------------------------------------------------------------------------------------
+    def build(self, env_dir: Path, *, image_map: dict[str, str] | None = None, timeout_sec: float = 600.0,
+              log_path: Path | None = None) -> BuildResult:
+        """Build environment/ into `lct-env:<content hash>`; an image with that tag is reused as is."""
+        image_map = image_map or {}
+        env_dir = Path(env_dir)
+        if not (env_dir / "Dockerfile").exists():
+            raise BuildError(f"{env_dir / 'Dockerfile'}: missing")
+        context, digest = _context_tar(env_dir, image_map)
+        dockerfile = substitute_base_images((env_dir / "Dockerfile").read_text(), image_map)
+        # The base images' ids are part of the identity: a rebuilt base means a rebuilt task image.
+        bases = []
+        for f in from_lines(dockerfile):
+            try:
+                bases.append(self.client.images.get(f.image).id)
+            except (docker.errors.ImageNotFound, docker.errors.APIError):
+                bases.append(f.image)
+        tag = f"{IMAGE_PREFIX}:{hashlib.sha256((digest + '|'.join(bases)).encode()).hexdigest()[:20]}"
+        with self._lock_for(tag):
+            start = time.monotonic()
+            if self._image_exists(tag):
+                return BuildResult(tag, True, time.monotonic() - start)
+            log = self._stream_build(context, tag, timeout_sec)
+            if log_path:
+                log_path.parent.mkdir(parents=True, exist_ok=True)
+                log_path.write_text(log)
+            return BuildResult(tag, False, time.monotonic() - start, log)
+
+    def _lock_for(self, key: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._build_locks.setdefault(key, threading.Lock())
+
+    def _image_exists(self, tag: str) -> bool:
+        try:
+            self.client.images.get(tag)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
+
+    def _stream_build(self, context: bytes, tag: str, timeout_sec: float) -> str:
+        lines: list[str] = []
+        outcome: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                stream = self.client.api.build(fileobj=io.BytesIO(context), custom_context=True, tag=tag, rm=True,
+                                               forcerm=True, decode=True, labels={LABEL: "1"})
+                outcome["stream"] = stream
+                for chunk in stream:
+                    if "stream" in chunk:
+                        lines.append(chunk["stream"])
+                    if "error" in chunk:
+                        outcome["error"] = chunk["error"]
+                        lines.append(f"ERROR: {chunk['error']}\n")
+            except Exception as e:  # noqa: BLE001 - any failure of the build is reported with its log
+                outcome["exception"] = e
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(timeout_sec)
+        log = "".join(lines)
+        if worker.is_alive():
+            stream = outcome.get("stream")
+            if stream is not None and hasattr(stream, "close"):
+                stream.close()  # dropping the connection cancels the build in the daemon
+            raise BuildError(f"build timed out after {timeout_sec:.0f}s (build_timeout_sec)", log)
+        if "exception" in outcome:
+            exc = outcome["exception"]
+            if isinstance(exc, (requests.exceptions.ConnectionError, docker.errors.APIError)) and not lines:
+                raise SandboxError(f"Docker engine failed during build: {exc}")
+            raise BuildError(f"build failed: {exc}", log)
+        if "error" in outcome:
+            raise BuildError(f"build failed: {str(outcome['error']).strip()}", log)
+        return log
+
+    # ---- containers ---------------------------------------------------------------------------------------
+    def start(self, image: str, *, limits: Limits | None = None, network: bool = True,
+              env: dict[str, str] | None = None, workdir: str | None = None,
+              labels: dict[str, str] | None = None) -> Sandbox:
+        limits = limits or Limits()
+        kwargs: dict = dict(
+            command=["sleep", "infinity"], init=True, detach=True, environment=env or {},
+            labels={LABEL: "1", LABEL_RUN: self.run_id, LABEL_OWNER: self.owner, **(labels or {})},
+            network_mode="bridge" if network else "none", pids_limit=limits.pids_limit,
+        )
+        if workdir:
+            kwargs["working_dir"] = workdir
+        if limits.cpus:
+            kwargs["nano_cpus"] = int(float(limits.cpus) * 1e9)
+        if limits.memory_mb:
+            kwargs["mem_limit"] = f"{int(limits.memory_mb)}m"
+            kwargs["memswap_limit"] = f"{int(limits.memory_mb)}m"  # no swap: the limit is the limit
+        try:
+            container = self.client.containers.run(image, **kwargs)
+        except docker.errors.ImageNotFound as e:
+            raise SandboxError(f"image {image} not found: {e}") from e
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"cannot start container from {image}: {e}") from e
+        box = Sandbox(self, container, networked=network)
+        try:
+            keep = box.exec(["sh", "-c", _FIND_KEEPALIVE], timeout_sec=30, user="root")
+            box.keep_pids = keep.output.split()
+        except Exception:
+            box.close()
+            raise
+        return box
+
+    def containers(self, *, all_owners: bool = False) -> list:
+        found = self.client.containers.list(all=True, filters={"label": LABEL})
+        if all_owners:
+            return found
+        return [c for c in found if not _owner_alive(c.labels.get(LABEL_OWNER, ""))]
+
+    def gc(self, *, all_owners: bool = False, images: bool = False) -> tuple[int, int]:
+        """Remove containers (and optionally task images) that lct runs left behind."""
+        removed = 0
+        for c in self.containers(all_owners=all_owners):
+            try:
+                c.remove(force=True)
+                removed += 1
+            except docker.errors.NotFound:
+                pass
+        removed_images = 0
+        if images:
+            for img in self.client.images.list(filters={"label": LABEL}):
+                for tag in img.tags:
+                    if tag.startswith(IMAGE_PREFIX + ":"):
+                        try:
+                            self.client.images.remove(tag)
+                            removed_images += 1
+                        except docker.errors.APIError:
+                            pass
+        return removed, removed_images
+
+    def remove_run_containers(self) -> int:
+        n = 0
+        for c in self.client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={self.run_id}"}):
+            try:
+                c.remove(force=True)
+                n += 1
+            except docker.errors.NotFound:
+                pass
+        return n
+
+
+def _owner_alive(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class Sandbox:
+    """One running container."""
+
+    engine: DockerEngine
+    container: object
+    networked: bool
+    keep_pids: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.container.id
+
+    def exec(self, cmd: list[str] | str, *, timeout_sec: float | None = None, env: dict[str, str] | None = None,
+             user: str | None = None, workdir: str | None = None, max_output: int = DEFAULT_MAX_OUTPUT) -> ExecResult:
+        """Run a command; on timeout every process but init is killed and the result says timed_out."""
+        if isinstance(cmd, str):
+            cmd = ["bash", "-c", cmd]
+        api = self.engine.client.api
+        start = time.monotonic()
+        try:
+            exec_id = api.exec_create(self.container.id, cmd, environment=env or None, user=user or "",
+                                      workdir=workdir)["Id"]
+            stream = api.exec_start(exec_id, stream=True)
+        except docker.errors.NotFound as e:
+            raise SandboxError(f"container is gone: {e}") from e
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"exec failed: {e}") from e
+        buf = _BoundedBuffer(max_output)
+        failure: list[BaseException] = []
+
+        def pump() -> None:
+            try:
+                for chunk in stream:
+                    buf.write(chunk)
+            except Exception as e:  # noqa: BLE001 - surfaced below as a harness error
+                failure.append(e)
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        reader.join(timeout_sec)
+        timed_out = reader.is_alive()
+        if timed_out:
+            self.kill_all()
+            reader.join(30)
+            if reader.is_alive():
+                raise SandboxError(f"exec of {cmd[:3]} did not end 30s after its processes were killed")
+        if failure and not timed_out:
+            raise SandboxError(f"exec stream failed: {failure[0]}")
+        try:
+            code = api.exec_inspect(exec_id).get("ExitCode")
+        except docker.errors.APIError as e:
+            raise SandboxError(f"exec inspect failed: {e}") from e
+        return ExecResult(None if timed_out else code, buf.text(), timed_out, time.monotonic() - start, buf.dropped)
+
+    def kill_all(self) -> None:
+        """Kill every process left in the container except init and the keepalive."""
+        res = self.exec(["sh", "-c", _KILL_ALL], env={"LCT_KEEP": " ".join(self.keep_pids)}, user="root",
+                        timeout_sec=60)
+        if res.exit_code != 0:
+            raise SandboxError(f"could not kill the processes left in the container: {res.output[-500:]}")
+
+    def is_running(self) -> bool:
+        try:
+            self.container.reload()
+        except docker.errors.NotFound:
+            return False
+        return self.container.status == "running"
+
+    def put_dir(self, src: Path, dest: str) -> None:
+        """Copy a host directory to `dest` in the container (created; replaced if present)."""
+        dest = dest.rstrip("/")
+        parent, name = dest.rsplit("/", 1)
+        self.exec(["sh", "-c", f"rm -rf '{dest}' && mkdir -p '{parent or '/'}'"], user="root", timeout_sec=60)
+        self._put(parent or "/", _tar_dir(Path(src), name))
+
+    def put_file(self, data: bytes, dest: str, mode: int = 0o755) -> None:
+        parent, name = dest.rsplit("/", 1)
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(data), mode, int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+        self.exec(["mkdir", "-p", parent or "/"], user="root", timeout_sec=60)
+        self._put(parent or "/", buf.getvalue())
+
+    def _put(self, parent: str, data: bytes) -> None:
+        try:
+            self.container.put_archive(parent, data)
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"copy into {parent} failed: {e}") from e
+
+    def get_dir(self, src: str, dest: Path) -> bool:
+        """Copy a container directory's contents into host `dest`; False when it does not exist."""
+        try:
+            stream, _ = self.container.get_archive(src)
+        except docker.errors.NotFound:
+            return False
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"copy out of {src} failed: {e}") from e
+        data = b"".join(stream)
+        dest.mkdir(parents=True, exist_ok=True)
+        strip = src.rstrip("/").rsplit("/", 1)[-1] + "/"
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            for member in tar.getmembers():
+                if not member.isfile() or not member.name.startswith(strip):
+                    continue  # only regular files: links or devices from a hostile container stay inside
+                rel = Path(member.name[len(strip):])
+                if rel.is_absolute() or ".." in rel.parts:
+                    continue
+                target = dest / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                f = tar.extractfile(member)
+                target.write_bytes(f.read() if f else b"")
+        return True
+
+    def set_network(self, enabled: bool) -> None:
+        """Connect or cut the container from the bridge network (per-phase network policy)."""
+        if enabled == self.networked:
+            return
+        bridge = self.engine.client.networks.get("bridge")
+        try:
+            (bridge.connect if enabled else bridge.disconnect)(self.container.id)
+        except docker.errors.APIError as e:
+            raise SandboxError(f"cannot {'connect' if enabled else 'disconnect'} network: {e}") from e
+        self.networked = enabled
+
+    def close(self) -> None:
+        try:
+            self.container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except (docker.errors.APIError, requests.exceptions.RequestException):
+            pass  # left for `lct gc`: labelled with our run and owner

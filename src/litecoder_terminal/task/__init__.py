@@ -1,0 +1,12 @@
+"""The Harbor task model: read and write task dirs, the `task.toml` schema, static lint rules."""
+
+from litecoder_terminal.task.model import (
+    NetworkMode,
+    TaskConfig,
+    TaskDir,
+    TaskLoadError,
+    find_task_dirs,
+    write_task_dir,
+)
+
+__all__ = ["NetworkMode", "TaskConfig", "TaskDir", "TaskLoadError", "find_task_dirs", "write_task_dir"]

@@ -1,0 +1,275 @@
+"""Pydantic model of Harbor's `task.toml` (schema 1.0-1.4) and the on-disk task directory.
+
+Unknown fields are kept (``extra="allow"``) so a read/write round trip loses nothing Harbor or a user put there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SUPPORTED_SCHEMA_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
+DEFAULT_AGENT_TIMEOUT_SEC = 900.0
+DEFAULT_PIDS_LIMIT = 4096
+
+
+class NetworkMode(str, Enum):
+    NO_NETWORK = "no-network"
+    PUBLIC = "public"
+    ALLOWLIST = "allowlist"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class AgentConfig(_Section):
+    timeout_sec: float | None = None
+    user: str | int | None = None
+    network_mode: NetworkMode | None = None
+    allowed_hosts: list[str] | None = None
+
+
+class VerifierConfig(_Section):
+    timeout_sec: float = 600.0
+    env: dict[str, str] = Field(default_factory=dict)
+    user: str | int | None = None
+    network_mode: NetworkMode | None = None
+    allowed_hosts: list[str] | None = None
+
+
+class SolutionConfig(_Section):
+    env: dict[str, str] = Field(default_factory=dict)
+
+
+def _size_to_mb(value: str) -> int:
+    v = value.strip().upper()
+    units = {"G": 1024, "M": 1, "K": 1 / 1024}
+    if v[-1:] not in units:
+        raise ValueError(f"invalid size {value!r}: expected e.g. '2G' or '512M'")
+    return int(float(v[:-1]) * units[v[-1]])
+
+
+class EnvironmentConfig(_Section):
+    build_timeout_sec: float = 600.0
+    docker_image: str | None = None
+    cpus: int | float | None = None
+    memory_mb: int | None = None
+    storage_mb: int | None = None
+    gpus: int | None = None
+    network_mode: NetworkMode = NetworkMode.PUBLIC
+    allowed_hosts: list[str] | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    workdir: str | None = None
+    # Our extension (Harbor ignores unknown fields): the pids cgroup limit for the task container.
+    pids_limit: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate_legacy(cls, data: Any) -> Any:
+        """Map the deprecated fields Harbor still accepts onto the current ones."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        allow_internet = data.pop("allow_internet", None)
+        if allow_internet is not None and "network_mode" not in data and data.get("allowed_hosts") is None:
+            data["network_mode"] = NetworkMode.PUBLIC if allow_internet else NetworkMode.NO_NETWORK
+        for legacy, field in (("memory", "memory_mb"), ("storage", "storage_mb")):
+            if legacy in data:
+                raw = data.pop(legacy)
+                mb = _size_to_mb(raw) if isinstance(raw, str) else int(raw)
+                if field in data and data[field] != mb:
+                    raise ValueError(f"conflicting {legacy!r} ({mb} MB) and {field!r} ({data[field]})")
+                data.setdefault(field, mb)
+        return data
+
+
+class TaskConfig(_Section):
+    schema_version: str = "1.4"
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    verifier: VerifierConfig = Field(default_factory=VerifierConfig)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
+    solution: SolutionConfig = Field(default_factory=SolutionConfig)
+    source: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rename_version(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "version" in data:
+            data = dict(data)
+            data.setdefault("schema_version", data.pop("version"))
+        return data
+
+    @classmethod
+    def from_toml(cls, text: str) -> TaskConfig:
+        return cls.model_validate(tomllib.loads(text))
+
+    def to_toml(self) -> str:
+        data = self.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+        # Keep scalars before tables, as TOML requires, and the schema version first.
+        data.pop("schema_version", None)
+        ordered: dict[str, Any] = {"schema_version": self.schema_version}
+        ordered.update({k: v for k, v in data.items() if not isinstance(v, dict)})
+        ordered.update({k: v for k, v in data.items() if isinstance(v, dict) and v})
+        return tomli_w.dumps(ordered)
+
+    # Resolved per-phase network policy: a phase override wins over the environment baseline.
+    def phase_network(self, phase: str) -> NetworkMode:
+        override = {"agent": self.agent.network_mode, "verifier": self.verifier.network_mode}.get(phase)
+        return override or self.environment.network_mode
+
+    @property
+    def agent_timeout_sec(self) -> float:
+        return self.agent.timeout_sec or DEFAULT_AGENT_TIMEOUT_SEC
+
+    @property
+    def pids_limit(self) -> int:
+        return self.environment.pids_limit or DEFAULT_PIDS_LIMIT
+
+
+class TaskLoadError(Exception):
+    """A task dir that cannot be read; names the file and the problem."""
+
+    def __init__(self, file: Path, message: str, line: int | None = None):
+        self.file, self.message, self.line = Path(file), message, line
+        where = f"{file}:{line}" if line else str(file)
+        super().__init__(f"{where}: {message}")
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(root)"
+        parts.append(f"{loc}: {e['msg']}")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class TaskDir:
+    """A Harbor task directory on disk and the names of its parts."""
+
+    root: Path
+
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def instruction_path(self) -> Path:
+        return self.root / "instruction.md"
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "task.toml"
+
+    @property
+    def environment_dir(self) -> Path:
+        return self.root / "environment"
+
+    @property
+    def dockerfile_path(self) -> Path:
+        return self.environment_dir / "Dockerfile"
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.root / "solution"
+
+    @property
+    def solve_path(self) -> Path:
+        return self.solution_dir / "solve.sh"
+
+    @property
+    def wrong_solutions(self) -> list[Path]:
+        return sorted((self.solution_dir / "wrong").glob("*.sh"))
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.root / "tests"
+
+    @property
+    def test_path(self) -> Path:
+        return self.tests_dir / "test.sh"
+
+    def instruction(self) -> str:
+        try:
+            return self.instruction_path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise TaskLoadError(self.instruction_path, f"cannot read: {e.strerror or e}") from e
+        except UnicodeDecodeError as e:
+            raise TaskLoadError(self.instruction_path, f"not UTF-8 text: {e}") from e
+
+    def config(self) -> TaskConfig:
+        path = self.config_path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise TaskLoadError(path, f"cannot read: {e.strerror or e}") from e
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            line = getattr(e, "lineno", None)
+            raise TaskLoadError(path, f"invalid TOML: {e}", line) from e
+        try:
+            return TaskConfig.model_validate(raw)
+        except ValidationError as e:
+            raise TaskLoadError(path, f"invalid task.toml: {describe_validation_error(e)}") from e
+
+    def content_hash(self) -> str:
+        """sha256 over every file of the task (path, executable bit, bytes): the task's identity."""
+        return tree_hash(self.root)
+
+
+def tree_hash(root: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        h.update(rel.encode() + b"\0" + (b"x" if os.access(path, os.X_OK) else b"-") + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def find_task_dirs(paths: list[Path]) -> list[Path]:
+    """Task dirs at or below each path: a dir holding task.toml or instruction.md is a task (not descended)."""
+    found: list[Path] = []
+    for base in paths:
+        base = Path(base)
+        if not base.is_dir():
+            found.append(base)  # reported as a missing task by the caller's lint
+            continue
+        stack = [base]
+        while stack:
+            d = stack.pop()
+            if (d / "task.toml").exists() or (d / "instruction.md").exists():
+                found.append(d)
+                continue
+            stack.extend(sorted((c for c in d.iterdir() if c.is_dir() and not c.name.startswith(".")), reverse=True))
+    return found
+
+
+def write_task_dir(dest: Path, instruction: str, config: TaskConfig, files: dict[str, str | bytes],
+                   executable: set[str] | None = None) -> TaskDir:
+    """The one place that writes a task dir: instruction, task.toml, and files by relative path."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    executable = set(executable or ())
+    (dest / "instruction.md").write_text(instruction.rstrip() + "\n", encoding="utf-8")
+    (dest / "task.toml").write_text(config.to_toml(), encoding="utf-8")
+    for rel, content in sorted(files.items()):
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = content.encode() if isinstance(content, str) else content
+        path.write_bytes(data)
+        if rel in executable or rel.endswith(".sh"):
+            path.chmod(0o755)
+        else:
+            path.chmod(0o644)
+    return TaskDir(dest)

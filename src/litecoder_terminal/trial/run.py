@@ -1,0 +1,189 @@
+"""Run one trial and record it in Harbor's job layout (`<trial>/result.json`, `agent/`, `verifier/`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from litecoder_terminal.agents import Agent
+from litecoder_terminal.sandbox import DockerEngine, Limits, Sandbox, SandboxError
+from litecoder_terminal.task import NetworkMode, TaskConfig, TaskDir
+
+LOGS_DIR = "/logs"
+VERIFIER_DIR = "/logs/verifier"
+TESTS_DIR = "/tests"
+
+
+class TrialStatus(str, Enum):
+    GRADED = "graded"  # the verifier ran and wrote a reward
+    ERROR = "error"  # no reward: see error.kind and error.cause
+
+
+class ErrorKind(str, Enum):
+    INFRA = "infra"  # daemon, build, container died, harness timeout: retry-able, not the task's grade
+    VERIFIER = "verifier"  # the verifier ran but gave no usable reward (timeout, no/invalid reward file)
+
+
+class TrialError(BaseModel):
+    kind: ErrorKind
+    cause: str
+
+
+class PhaseTiming(BaseModel):
+    started_at: str
+    seconds: float
+
+
+class TrialResult(BaseModel):
+    trial_name: str
+    task_name: str
+    task_path: str
+    agent: str
+    status: TrialStatus
+    reward: float | None = None
+    rewards: dict[str, float] | None = None
+    error: TrialError | None = None
+    agent_exit_code: int | None = None
+    agent_timed_out: bool = False
+    verifier_exit_code: int | None = None
+    image: str | None = None
+    timings: dict[str, PhaseTiming] = Field(default_factory=dict)
+    started_at: str = ""
+    seconds: float = 0.0
+
+
+class RewardError(Exception):
+    pass
+
+
+def parse_reward(verifier_dir: Path) -> tuple[float, dict[str, float]]:
+    """Read reward.json (a flat dict of numbers, preferred as Harbor does) or reward.txt (one number)."""
+    rj, rt = verifier_dir / "reward.json", verifier_dir / "reward.txt"
+    if rj.exists():
+        try:
+            data = json.loads(rj.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise RewardError(f"reward.json is not JSON: {e}") from e
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            data = {"reward": data}
+        if not isinstance(data, dict) or not data:
+            raise RewardError("reward.json must be a non-empty flat object of numbers")
+        for k, v in data.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise RewardError(f"reward.json: {k!r} is {v!r}, not a finite number")
+        if "reward" in data:
+            reward = float(data["reward"])
+        elif len(data) == 1:
+            reward = float(next(iter(data.values())))
+        else:
+            raise RewardError("reward.json has several values and no 'reward' key")
+        return reward, {k: float(v) for k, v in data.items()}
+    if rt.exists():
+        text = rt.read_text(errors="replace").strip()
+        try:
+            value = float(text)
+        except ValueError as e:
+            raise RewardError(f"reward.txt holds {text[:80]!r}, not a number") from e
+        if not math.isfinite(value):
+            raise RewardError(f"reward.txt holds {text!r}")
+        return value, {"reward": value}
+    raise RewardError("the verifier wrote neither reward.json nor reward.txt")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class _Clock:
+    def __init__(self, result: TrialResult):
+        self.result = result
+
+    def phase(self, name: str) -> "_Phase":
+        return _Phase(self.result, name)
+
+
+class _Phase:
+    def __init__(self, result: TrialResult, name: str):
+        self.result, self.name = result, name
+
+    def __enter__(self) -> None:
+        self.started, self.t0 = _now(), time.monotonic()
+
+    def __exit__(self, *exc: object) -> None:
+        self.result.timings[self.name] = PhaseTiming(started_at=self.started, seconds=round(time.monotonic() - self.t0, 4))
+
+
+def run_trial(task: TaskDir, agent: Agent, engine: DockerEngine, *, image: str, trial_dir: Path,
+              config: TaskConfig | None = None, labels: dict[str, str] | None = None) -> TrialResult:
+    """One attempt in a fresh container from `image` (already built). Never raises for harness failures."""
+    config = config or task.config()
+    trial_dir.mkdir(parents=True, exist_ok=True)
+    result = TrialResult(trial_name=trial_dir.name, task_name=task.name, task_path=str(task.root), agent=agent.name,
+                         status=TrialStatus.ERROR, image=image, started_at=_now())
+    t0 = time.monotonic()
+    clock = _Clock(result)
+    box: Sandbox | None = None
+    agent_net = config.phase_network("agent") is NetworkMode.PUBLIC
+    verifier_net = config.phase_network("verifier") is NetworkMode.PUBLIC
+    try:
+        with clock.phase("environment_setup"):
+            box = engine.start(image, limits=Limits(config.environment.cpus, config.environment.memory_mb,
+                                                    config.pids_limit),
+                               network=agent_net or verifier_net, env=config.environment.env,
+                               workdir=config.environment.workdir, labels=labels)
+            box.set_network(agent_net)
+            box.exec(["mkdir", "-p", f"{LOGS_DIR}/agent", VERIFIER_DIR], user="root", timeout_sec=60)
+        with clock.phase("agent_execution"):
+            outcome = agent.run(box, task, config, config.agent_timeout_sec)
+        result.agent_exit_code, result.agent_timed_out = outcome.exit_code, outcome.timed_out
+        _write(trial_dir / "agent" / "output.txt", outcome.output)
+        with clock.phase("verifier_setup"):
+            if not box.is_running():
+                raise SandboxError("the container stopped during the agent phase")
+            # Nothing the agent started may outlive its phase, nor may any reward or test it left behind.
+            box.kill_all()
+            stale = " ".join(f"'{p}'" for p in [*agent.cleanup_paths(), TESTS_DIR, VERIFIER_DIR])
+            box.exec(["sh", "-c", f"rm -rf {stale}; mkdir -p {VERIFIER_DIR}"], user="root", timeout_sec=120)
+            box.set_network(verifier_net)
+            box.put_dir(task.tests_dir, TESTS_DIR)
+        with clock.phase("verifier"):
+            verdict = box.exec(["/bin/bash", f"{TESTS_DIR}/test.sh"], env=config.verifier.env or None,
+                               timeout_sec=config.verifier.timeout_sec,
+                               user=str(config.verifier.user) if config.verifier.user is not None else "root")
+            result.verifier_exit_code = verdict.exit_code
+            verifier_dir = trial_dir / "verifier"
+            for stale_file in ("reward.json", "reward.txt"):
+                (verifier_dir / stale_file).unlink(missing_ok=True)
+            box.get_dir(VERIFIER_DIR, verifier_dir)
+            _write(verifier_dir / "test-stdout.txt", verdict.output)
+        if verdict.timed_out:
+            result.error = TrialError(kind=ErrorKind.VERIFIER,
+                                      cause=f"verifier timed out after {config.verifier.timeout_sec:.0f}s")
+        else:
+            try:
+                result.reward, result.rewards = parse_reward(verifier_dir)
+                result.status = TrialStatus.GRADED
+            except RewardError as e:
+                result.error = TrialError(kind=ErrorKind.VERIFIER, cause=str(e))
+    except SandboxError as e:
+        result.error = TrialError(kind=ErrorKind.INFRA, cause=str(e))
+    except Exception as e:  # noqa: BLE001 - a trial records every failure instead of raising into the batch
+        result.error = TrialError(kind=ErrorKind.INFRA, cause=f"{type(e).__name__}: {e}")
+    finally:
+        if box is not None:
+            with clock.phase("teardown"):
+                box.close()
+        result.seconds = round(time.monotonic() - t0, 4)
+        (trial_dir / "result.json").write_text(result.model_dump_json(indent=2))
+    return result
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
