@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import socket
 import tarfile
@@ -32,12 +33,14 @@ DEFAULT_MAX_OUTPUT = 1 << 20
 _KILL_ALL = r"""
 keep=" 1 $$ $LCT_KEEP "
 i=0
-while [ $i -lt 20 ]; do
+while [ $i -lt 500 ]; do
   left=0
   for sig in STOP KILL; do
     for d in /proc/[0-9]*; do
       p=${d#/proc/}
       case "$keep" in *" $p "*) continue ;; esac
+      read -r _pid _comm state _rest < "$d/stat" 2>/dev/null || continue
+      [ "$state" = Z ] && continue  # already dead, waiting for its parent to reap it
       kill -$sig "$p" 2>/dev/null && left=1
     done
   done
@@ -199,37 +202,44 @@ class DockerEngine:
             return False
 
     def _stream_build(self, context: bytes, tag: str, timeout_sec: float) -> str:
+        """POST /build ourselves (the SDK's generator cannot be interrupted), so a timeout can drop the
+        connection, which makes the daemon cancel the build and kill its running step."""
+        api = self.client.api
         lines: list[str] = []
         outcome: dict[str, object] = {}
+        try:
+            resp = api.post(api._url("/build"), data=context, stream=True, timeout=None,
+                            headers={"Content-Type": "application/x-tar"},
+                            params={"t": tag, "rm": "1", "forcerm": "1", "labels": json.dumps({LABEL: "1"})})
+        except requests.exceptions.RequestException as e:
+            raise SandboxError(f"Docker engine failed to start the build: {e}") from e
+        if resp.status_code != 200:
+            raise BuildError(f"build refused ({resp.status_code}): {resp.text.strip()[:500]}")
 
-        def run() -> None:
+        def pump() -> None:
             try:
-                stream = self.client.api.build(fileobj=io.BytesIO(context), custom_context=True, tag=tag, rm=True,
-                                               forcerm=True, decode=True, labels={LABEL: "1"})
-                outcome["stream"] = stream
-                for chunk in stream:
+                for raw in resp.iter_lines():
+                    if not raw:
+                        continue
+                    chunk = json.loads(raw)
                     if "stream" in chunk:
                         lines.append(chunk["stream"])
                     if "error" in chunk:
                         outcome["error"] = chunk["error"]
                         lines.append(f"ERROR: {chunk['error']}\n")
-            except Exception as e:  # noqa: BLE001 - any failure of the build is reported with its log
+            except Exception as e:  # noqa: BLE001 - reported below with the log so far
                 outcome["exception"] = e
 
-        worker = threading.Thread(target=run, daemon=True)
+        worker = threading.Thread(target=pump, daemon=True)
         worker.start()
         worker.join(timeout_sec)
-        log = "".join(lines)
         if worker.is_alive():
-            stream = outcome.get("stream")
-            if stream is not None and hasattr(stream, "close"):
-                stream.close()  # dropping the connection cancels the build in the daemon
-            raise BuildError(f"build timed out after {timeout_sec:.0f}s (build_timeout_sec)", log)
+            _hang_up(resp)
+            worker.join(10)
+            raise BuildError(f"build timed out after {timeout_sec:.0f}s (build_timeout_sec)", "".join(lines))
+        log = "".join(lines)
         if "exception" in outcome:
-            exc = outcome["exception"]
-            if isinstance(exc, (requests.exceptions.ConnectionError, docker.errors.APIError)) and not lines:
-                raise SandboxError(f"Docker engine failed during build: {exc}")
-            raise BuildError(f"build failed: {exc}", log)
+            raise SandboxError(f"Docker engine failed during build: {outcome['exception']}")
         if "error" in outcome:
             raise BuildError(f"build failed: {str(outcome['error']).strip()}", log)
         return log
@@ -302,6 +312,21 @@ class DockerEngine:
             except docker.errors.NotFound:
                 pass
         return n
+
+
+def _hang_up(resp: requests.Response) -> None:
+    """Shut the build's socket down under the reading thread: the daemon sees the client go and cancels."""
+    conn = getattr(resp.raw, "_connection", None) or getattr(getattr(resp.raw, "_fp", None), "fp", None)
+    sock = getattr(conn, "sock", None)
+    if sock is None:
+        raw = getattr(getattr(resp.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(raw, "raw", None), "_sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    resp.close()
 
 
 def _owner_alive(owner: str) -> bool:

@@ -18,6 +18,7 @@ from litecoder_terminal.task.model import (
     TaskConfig,
     TaskDir,
     describe_validation_error,
+    toml_error_line,
 )
 
 
@@ -103,7 +104,7 @@ def _lint_config(task: TaskDir, findings: list[Finding]) -> TaskConfig | None:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        findings.append(_finding("LCT002", task.config_path, f"invalid TOML: {e}", getattr(e, "lineno", None)))
+        findings.append(_finding("LCT002", task.config_path, f"invalid TOML: {e}", toml_error_line(e)))
         return None
     try:
         config = TaskConfig.model_validate(raw)

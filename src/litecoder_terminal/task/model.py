@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
@@ -145,6 +146,15 @@ class TaskLoadError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+def toml_error_line(err: tomllib.TOMLDecodeError) -> int | None:
+    """The line of a TOML syntax error (tomllib only puts it in the message before Python 3.14)."""
+    line = getattr(err, "lineno", None)
+    if line:
+        return line
+    m = re.search(r"at line (\d+)", str(err))
+    return int(m.group(1)) if m else None
+
+
 def describe_validation_error(err: ValidationError) -> str:
     parts = []
     for e in err.errors():
@@ -216,8 +226,7 @@ class TaskDir:
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as e:
-            line = getattr(e, "lineno", None)
-            raise TaskLoadError(path, f"invalid TOML: {e}", line) from e
+            raise TaskLoadError(path, f"invalid TOML: {e}", toml_error_line(e)) from e
         try:
             return TaskConfig.model_validate(raw)
         except ValidationError as e:
