@@ -19,7 +19,7 @@ from litecoder_terminal.task import find_task_dirs
 
 app = typer.Typer(help="LiteCoder-Terminal: build, verify and serve executable terminal environments.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-out = Console()
+console = Console()
 err = Console(stderr=True)
 
 
@@ -83,9 +83,9 @@ def validate(
 
         verdicts = validate_many(tasks, engine=engine, job_dir=job_dir, jobs=jobs, repeats=repeats,
                                  image_map=mapping, lint_only=lint_only, on_done=done)
-    out.print(_verdict_table(verdicts))
+    console.print(_verdict_table(verdicts))
     accepted = sum(v.verdict is Verdict.ACCEPTED for v in verdicts)
-    out.print(f"{accepted}/{len(verdicts)} accepted; trial records in {job_dir}")
+    console.print(f"{accepted}/{len(verdicts)} accepted; trial records in {job_dir}")
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps({"tasks": [v.model_dump(mode="json") for v in verdicts]}, indent=2))
@@ -101,7 +101,7 @@ def lint(paths: Annotated[list[Path], typer.Argument(help="task dirs or trees of
     for task in find_task_dirs(paths):
         findings = lint_task(task)
         for f in findings:
-            out.print(str(f), markup=False, highlight=False)
+            console.print(str(f), markup=False, highlight=False)
         bad += has_errors(findings)
     raise typer.Exit(1 if bad else 0)
 
@@ -140,13 +140,72 @@ def run(
 
 
 @app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="where task dirs and manifest.jsonl go")],
+    domain: Annotated[str, typer.Option(help="a domain name, or all")] = "all",
+    count: Annotated[Optional[int], typer.Option(help="tasks in all, spread round-robin over the families")] = None,
+    seed: Annotated[int, typer.Option(help="same arguments + same seed = byte-identical output")] = 0,
+    difficulty: Annotated[list[str], typer.Option(help="easy/medium/hard (repeatable; default: cycle all)")] = [],  # noqa: B006
+    per_family: Annotated[Optional[int], typer.Option(help="instead of --count: this many tasks of every family")] = None,
+    spec: Annotated[list[Path], typer.Option(help="extra domain specification YAML (repeatable)")] = [],  # noqa: B006
+) -> None:
+    """Write procedurally generated task dirs (no LLM) and a manifest."""
+    from litecoder_terminal.spec import SpecError, load_specs
+    from litecoder_terminal.synth.procedural.generate import generate as run_generate
+
+    try:
+        specs = load_specs(spec)
+    except SpecError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
+    if domain != "all" and domain not in specs:
+        raise typer.BadParameter(f"unknown domain {domain!r}; known: {', '.join(specs)}")
+    bad = [d for d in difficulty if d not in ("easy", "medium", "hard")]
+    if bad:
+        raise typer.BadParameter(f"--difficulty {bad[0]!r}: use easy, medium or hard")
+    if (count is None) == (per_family is None):
+        raise typer.BadParameter("give exactly one of --count or --per-family")
+    t0 = time.monotonic()
+    try:
+        rep = run_generate(out, domain=domain, count=count, seed=seed, difficulties=difficulty or None,
+                           per_family=per_family)
+    except ValueError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
+    console.print(f"wrote {rep.written} task dirs to {out} in {time.monotonic() - t0:.2f}s "
+              f"({rep.near_duplicates} near-duplicate samples rejected); diversity {rep.diversity:.3f} "
+              f"(1 - mean pairwise 3-gram Jaccard); manifest {rep.manifest}")
+
+
+@app.command()
+def domains(spec: Annotated[list[Path], typer.Option(help="extra domain specification YAML")] = []) -> None:  # noqa: B006
+    """List the domain specifications and their task families."""
+    from litecoder_terminal.spec import SpecError, load_specs
+    from litecoder_terminal.synth.procedural.registry import families
+
+    try:
+        specs = load_specs(spec)
+    except SpecError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
+    table = Table(title="domains")
+    for col in ("domain", "title", "families"):
+        table.add_column(col, overflow="fold")
+    for name, s in specs.items():
+        fams = families(name)
+        table.add_row(name, s.title, ", ".join(f.name + (" (multi-stage)" if f.multi_stage else "")
+                                               + (" (interactive)" if f.interactive else "") for f in fams) or "-")
+    console.print(table)
+
+
+@app.command()
 def gc(
     all_owners: Annotated[bool, typer.Option("--all", help="also containers of lct processes still running")] = False,
     images: Annotated[bool, typer.Option(help="also remove task images (lct-env:*)")] = False,
 ) -> None:
     """Remove containers (and optionally images) that killed lct runs left behind."""
     removed, removed_images = _engine().gc(all_owners=all_owners, images=images)
-    out.print(f"removed {removed} container(s)" + (f", {removed_images} image(s)" if images else ""))
+    console.print(f"removed {removed} container(s)" + (f", {removed_images} image(s)" if images else ""))
 
 
 def main() -> None:  # pragma: no cover

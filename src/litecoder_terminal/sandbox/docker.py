@@ -151,7 +151,8 @@ def _tar_dir(src: Path, arcname: str) -> bytes:
 class DockerEngine:
     """A connection to one Docker engine; builds images and starts sandboxes on it."""
 
-    def __init__(self, client: docker.DockerClient | None = None, run_id: str | None = None):
+    def __init__(self, client: docker.DockerClient | None = None, run_id: str | None = None,
+                 parallel_builds: int = 1):
         try:
             self.client = client or docker.from_env(timeout=120)
             self.client.ping()
@@ -161,6 +162,8 @@ class DockerEngine:
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._build_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        # Builds share base layers: two at once would build the same uncached layer twice on a small machine.
+        self._build_slots = threading.BoundedSemaphore(max(1, parallel_builds))
 
     # ---- images -------------------------------------------------------------------------------------------
     def build(self, env_dir: Path, *, image_map: dict[str, str] | None = None, timeout_sec: float = 600.0,
@@ -184,7 +187,8 @@ class DockerEngine:
             start = time.monotonic()
             if self._image_exists(tag):
                 return BuildResult(tag, True, time.monotonic() - start)
-            log = self._stream_build(context, tag, timeout_sec)
+            with self._build_slots:
+                log = self._stream_build(context, tag, timeout_sec)
             if log_path:
                 log_path.parent.mkdir(parents=True, exist_ok=True)
                 log_path.write_text(log)

@@ -1,0 +1,1 @@
+"""Task generators: `procedural` (task families, no LLM). Everything they make goes through the gates."""

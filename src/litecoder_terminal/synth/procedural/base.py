@@ -1,0 +1,139 @@
+"""What a task family is: a validated config, randomness only from the seed, and `sample(seed) -> task`.
+
+A family author writes `build(rng) -> TaskDraft`; this module turns the draft into a complete Harbor task
+(shared base layers, the standard offline pytest verifier runner, task.toml) so every family ships the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from litecoder_terminal.task import TaskConfig
+
+BASE_IMAGE = "debian:bookworm-slim"
+# The shared tool layer: byte-identical in every generated Dockerfile, so Docker builds it once per machine and
+# every task image adds only its own small layers on top. Test tooling (pytest) lives here, baked in.
+TOOLBOX_PACKAGES = (
+    "bash bc ca-certificates cmake curl file g++ gawk gcc git iproute2 jq libc6-dev make netcat-openbsd "
+    "openssl procps python3 python3-numpy python3-pytest python3-scipy sqlite3 tmux xxd"
+)
+TOOLBOX_LAYER = (
+    f"FROM {BASE_IMAGE}\n"
+    "# Shared tool layer (identical in every generated task, built once and reused).\n"
+    "RUN apt-get update && apt-get install -y --no-install-recommends \\\n"
+    f"      {TOOLBOX_PACKAGES} \\\n"
+    "    && rm -rf /var/lib/apt/lists/*\n"
+)
+
+Difficulty = Literal["easy", "medium", "hard"]
+
+
+class FamilyConfig(BaseModel):
+    """Knobs of a family; subclass it to add more. Validation errors name the field."""
+
+    model_config = ConfigDict(extra="forbid")
+    difficulty: Difficulty = "medium"
+
+
+@dataclass
+class TaskDraft:
+    """What a family's `build` returns. Paths in `files` are relative to the task root and must live under
+    environment/ (build context, minus the Dockerfile), solution/ (solve.sh, wrong/*.sh) or tests/
+    (test_outputs.py and any data it reads)."""
+
+    instruction: str
+    dockerfile_body: str  # instructions after the shared tool layer, e.g. "COPY app/ /app/\nWORKDIR /app\n"
+    files: dict[str, str | bytes]
+    tags: list[str] = field(default_factory=list)
+    agent_timeout_sec: float = 600.0
+    verifier_timeout_sec: float = 180.0
+    memory_mb: int = 1024
+    cpus: float = 1.0
+    expert_minutes: int = 10  # rough time a professional needs
+
+
+@dataclass
+class GeneratedTask:
+    family: str
+    domain: str
+    difficulty: str
+    seed: int
+    instruction: str
+    config: TaskConfig
+    files: dict[str, str | bytes]
+
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        h.update(self.instruction.encode() + b"\0" + self.config.to_toml().encode() + b"\0")
+        for rel in sorted(self.files):
+            data = self.files[rel]
+            h.update(rel.encode() + b"\0" + (data.encode() if isinstance(data, str) else data) + b"\0")
+        return h.hexdigest()
+
+
+def derive_seed(*parts: object) -> int:
+    """A 64-bit seed from names and numbers: the same on every machine and Python version."""
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
+
+
+def standard_test_sh() -> str:
+    return resources.files("litecoder_terminal.synth.procedural").joinpath("templates/test.sh").read_text()
+
+
+class TaskFamily:
+    """Base class of every procedural task family (one per file under synth/procedural/<domain>/)."""
+
+    name: ClassVar[str]
+    domain: ClassVar[str]
+    title: ClassVar[str]
+    multi_stage: ClassVar[bool] = False  # three or more dependent sub-goals, 15+ command reference solution
+    interactive: ClassVar[bool] = False  # the agent must drive a live program or service
+    Config: ClassVar[type[FamilyConfig]] = FamilyConfig
+
+    def __init__(self, config: FamilyConfig | dict | None = None):
+        self.config = config if isinstance(config, FamilyConfig) else self.Config.model_validate(config or {})
+
+    def build(self, rng: random.Random) -> TaskDraft:  # pragma: no cover - every family implements it
+        raise NotImplementedError
+
+    def sample(self, seed: int) -> GeneratedTask:
+        rng = random.Random(derive_seed(self.name, self.config.difficulty, seed))
+        draft = self.build(rng)
+        bad = [p for p in draft.files if not p.startswith(("environment/", "solution/", "tests/"))
+               or p == "environment/Dockerfile" or p == "tests/test.sh"]
+        if bad:
+            raise ValueError(f"family {self.name}: files outside environment/, solution/, tests/ or reserved: {bad}")
+        for required in ("solution/solve.sh", "tests/test_outputs.py"):
+            if required not in draft.files:
+                raise ValueError(f"family {self.name}: draft lacks {required}")
+        if sum(p.startswith("solution/wrong/") for p in draft.files) < 2:
+            raise ValueError(f"family {self.name}: at least two known-wrong solutions are required")
+        files = dict(draft.files)
+        files["environment/Dockerfile"] = TOOLBOX_LAYER + draft.dockerfile_body.lstrip("\n")
+        files["tests/test.sh"] = standard_test_sh()
+        config = TaskConfig.model_validate({
+            "schema_version": "1.4",
+            "metadata": {
+                "author_name": "LiteCoder-Terminal procedural generator",
+                "difficulty": self.config.difficulty, "category": self.domain,
+                "tags": sorted({self.domain, self.name, *draft.tags}), "family": self.name, "seed": seed,
+                "expert_time_estimate_min": draft.expert_minutes,
+            },
+            "verifier": {"timeout_sec": draft.verifier_timeout_sec},
+            "agent": {"timeout_sec": draft.agent_timeout_sec},
+            "environment": {"build_timeout_sec": 900.0, "cpus": draft.cpus, "memory_mb": draft.memory_mb,
+                            "network_mode": "no-network"},
+        })
+        return GeneratedTask(self.name, self.domain, self.config.difficulty, seed, draft.instruction.strip() + "\n",
+                             config, files)
+
+
+def pick(rng: random.Random, options: list[str]) -> str:
+    """One of several phrasings: wording varies with the seed as well as the data."""
+    return options[rng.randrange(len(options))]

@@ -1,0 +1,1 @@
+"""System administration task families."""

@@ -1,0 +1,24 @@
+#!/bin/bash
+# Grades offline with the pytest baked into the image (nothing is downloaded here). Every check is a test;
+# the reward is 1 only when every test passed: a skipped or errored test counts as failed.
+mkdir -p /logs/verifier
+cd /tests || exit 1
+python3 -I -m pytest -q -p no:cacheprovider --noconftest --rootdir=/tests \
+  --junitxml=/logs/verifier/junit.xml /tests/test_outputs.py
+python3 -I - <<'PY'
+import json
+import xml.etree.ElementTree as ET
+
+checks = {}
+try:
+    for case in ET.parse("/logs/verifier/junit.xml").iter("testcase"):
+        bad = any(child.tag in ("failure", "error", "skipped") for child in case)
+        checks[case.get("name")] = 0 if bad else 1
+except (OSError, ET.ParseError):
+    pass
+reward = 1 if checks and all(checks.values()) else 0
+with open("/logs/verifier/reward.json", "w") as f:
+    json.dump({"reward": reward, **checks}, f)
+with open("/logs/verifier/reward.txt", "w") as f:
+    f.write(f"{reward}\n")
+PY
