@@ -93,12 +93,15 @@ def bench_lct(tasks: list[TaskDir], repeats: int, trials_root: Path) -> dict:
         warm = run_trial(t, agent, engine, image=images[t.name], trial_dir=trials_root / "warmup" / t.name)
         if warm.status is not TrialStatus.GRADED or warm.reward != 1:
             raise RuntimeError(f"lct warm-up trial of {t.name} failed: {warm.error or warm.reward}")
-    seconds, phases, bad = [], {p: [] for p in LCT_PHASES}, 0
+    seconds, phases, bad, failures = [], {p: [] for p in LCT_PHASES}, 0, []
     t0 = time.monotonic()
     for r in range(repeats):
         for t in tasks:
             res = run_trial(t, agent, engine, image=images[t.name], trial_dir=trials_root / f"r{r}" / t.name)
-            bad += res.status is not TrialStatus.GRADED or res.reward != 1
+            if res.status is not TrialStatus.GRADED or res.reward != 1:
+                bad += 1
+                failures.append(f"{t.name} r{r}: status={res.status.value} reward={res.reward} "
+                                f"error={res.error.model_dump() if res.error else None}")
             seconds.append(res.seconds)
             for p in LCT_PHASES:
                 if p in res.timings:
@@ -106,7 +109,7 @@ def bench_lct(tasks: list[TaskDir], repeats: int, trials_root: Path) -> dict:
     wall = time.monotonic() - t0
     engine.remove_run_containers()
     return {"trial": seconds, "wall": wall, "n": len(seconds), "phases": phases, "bad": bad,
-            "images": sorted(set(images.values()))}
+            "images": sorted(set(images.values())), "failures": failures}
 
 
 # ---- harbor ---------------------------------------------------------------------------------------------------
@@ -233,6 +236,9 @@ def main() -> int:
     bad = {k: r["bad"] for k, r in results.items() if r and r["bad"]}
     if bad:
         print(f"WARNING: trials that errored or scored != 1: {bad}")
+        for k, r in results.items():
+            for line in (r or {}).get("failures", []):
+                print(f"  {k}: {line}")
 
     if lct:
         print()

@@ -175,6 +175,9 @@ def generate(
     console.print(f"wrote {rep.written} task dirs to {out} in {time.monotonic() - t0:.2f}s "
               f"({rep.near_duplicates} near-duplicate samples rejected); diversity {rep.diversity:.3f} "
               f"(1 - mean pairwise 3-gram Jaccard); manifest {rep.manifest}")
+    if rep.exhausted:
+        err.print(f"[yellow]warning:[/yellow] {len(rep.exhausted)} slot(s) dropped, their families produced only "
+                  f"near-duplicates: {', '.join(rep.exhausted[:10])}")
 
 
 @app.command()

@@ -22,6 +22,7 @@ class GenerateReport:
     near_duplicates: int
     diversity: float
     manifest: Path
+    exhausted: list[str]  # slots dropped: every resample was a near-duplicate of a task already written
 
 
 def plan(domain: str, count: int | None, difficulties: list[str] | None, per_family: int | None
@@ -37,9 +38,15 @@ def plan(domain: str, count: int | None, difficulties: list[str] | None, per_fam
             for j in range(per_family):
                 out.append((fam, levels[j % len(levels)], len(out)))
         return out
+    # Round-robin over domains first, then over each domain's families: --count 10 covers all 10 domains.
+    by_domain: dict[str, list[type[TaskFamily]]] = {}
+    for fam in fams:
+        by_domain.setdefault(fam.domain, []).append(fam)
+    names = sorted(by_domain)
     for i in range(count or 0):
-        fam = fams[i % len(fams)]
-        out.append((fam, levels[(i // len(fams)) % len(levels)], i))
+        dom = by_domain[names[i % len(names)]]
+        turn = i // len(names)
+        out.append((dom[turn % len(dom)], levels[(turn // len(dom)) % len(levels)], i))
     return out
 
 
@@ -50,6 +57,7 @@ def generate(out_dir: Path, *, domain: str = "all", count: int | None = None, se
     out_dir.mkdir(parents=True, exist_ok=True)
     dedup = NearDuplicateFilter(dedup_threshold)
     rejected = 0
+    exhausted: list[str] = []
     records, instructions = [], []
     for family_cls, level, index in plan(domain, count, difficulties, per_family):
         family = family_cls({"difficulty": level})
@@ -61,7 +69,8 @@ def generate(out_dir: Path, *, domain: str = "all", count: int | None = None, se
                 break
             rejected += 1
         else:
-            raise RuntimeError(f"{family.name}: {MAX_RESAMPLES} samples in a row were near-duplicates")
+            exhausted.append(f"{family.name}/{level}#{index}")  # this slot stays empty; the batch goes on
+            continue
         task_id = f"{family.domain}.{family.name}.{level}.{digest[:10]}"
         dest = out_dir / task_id
         if dest.exists():
@@ -72,4 +81,4 @@ def generate(out_dir: Path, *, domain: str = "all", count: int | None = None, se
         instructions.append(task.instruction)
     manifest = out_dir / "manifest.jsonl"
     manifest.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
-    return GenerateReport(len(records), rejected, diversity(instructions), manifest)
+    return GenerateReport(len(records), rejected, diversity(instructions), manifest, exhausted)

@@ -19,11 +19,15 @@ METHODS = ["GET"] * 6 + ["POST"] * 2 + ["PUT", "DELETE"]
 def _log_lines(rng: random.Random, n: int, day: int, malformed: bool) -> list[str]:
     statuses = [200] * 30 + [201, 204, 301, 302, 304, 400, 401, 403, 404, 404, 429] + \
         rng.sample([500, 501, 502, 503, 504, 507], k=rng.randint(3, 6)) * rng.randint(1, 3)
+    # Whole columns at once (rng.choices): generating thousands of tasks must stay fast.
+    hours, minutes, secs = rng.choices(range(24), k=n), rng.choices(range(60), k=n), rng.choices(range(60), k=n)
+    octets = zip(rng.choices(range(8), k=n), rng.choices(range(256), k=n), rng.choices(range(1, 255), k=n))
+    methods, paths = rng.choices(METHODS, k=n), rng.choices(PATHS, k=n)
+    codes, sizes = rng.choices(statuses, k=n), rng.choices(range(90000), k=n)
     lines = []
-    for i in range(n):
-        ts = f"2026-03-{day:02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z"
-        ip = f"10.{rng.randrange(8)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-        line = f"{ts} {ip} {rng.choice(METHODS)} {rng.choice(PATHS)} {rng.choice(statuses)} {rng.randrange(90000)}"
+    for i, (a, b, c) in enumerate(octets):
+        line = (f"2026-03-{day:02d}T{hours[i]:02d}:{minutes[i]:02d}:{secs[i]:02d}Z 10.{a}.{b}.{c} "
+                f"{methods[i]} {paths[i]} {codes[i]} {sizes[i]}")
         if malformed and rng.random() < 0.04:
             line = rng.choice([line.rsplit(" ", 2)[0], "-- log rotated --", line.replace(" ", "  ", 1) + " extra"])
         lines.append(line)
@@ -49,23 +53,31 @@ class HttpErrorReport(TaskFamily):
             data = ("\n".join(lines) + "\n").encode()
             files[f"environment/logs/{name}"] = gzip.compress(data, mtime=0) if name.endswith(".gz") else data
             logs.append(name)
-        out = pick(rng, ["/app/report/server_errors.csv", "/app/errors.csv", "/root/5xx_summary.csv"])
+        service = pick(rng, ["webapp", "checkout", "billing-api", "search", "gateway", "storefront", "auth-proxy",
+                             "media-cdn", "orders", "partner-api", "inventory", "admin-portal"])
+        log_dir = f"/var/log/{service}"
+        out = pick(rng, [f"/app/report/{service}_5xx.csv", "/app/errors.csv", "/root/5xx_summary.csv",
+                         f"/srv/reports/{service}-server-errors.csv", "/app/out/server_errors.csv",
+                         f"/root/incident/{service}_errors.csv"])
         key = "status,path,count" if by_path else "status,count"
         what = ("for every (status, path) pair with a status from 500 to 599" if by_path
                 else "for every HTTP status code from 500 to 599")
         intro = pick(rng, [
-            "Our on-call rotation needs a quick summary of server-side failures.",
-            "Before the incident review we need hard numbers on server errors.",
-            "The web tier has been flapping; summarise the server errors it logged.",
+            f"Our on-call rotation needs a quick summary of the server-side failures of `{service}`.",
+            f"Before tomorrow's incident review we need hard numbers on the server errors `{service}` returned.",
+            f"The `{service}` tier has been flapping since the last deploy; summarise the server errors it logged.",
+            f"Customers report intermittent failures from `{service}`. Quantify the 5xx responses from its logs.",
+            f"Capacity planning wants to know how often `{service}` failed on the server side last week.",
+            f"An SLO burn alert fired for `{service}`. Give the SRE team a breakdown of its server errors.",
         ])
         rotated = ("" if n_files == 1 else
-                   f"The log has been rotated: read every file in `/var/log/webapp/` ({', '.join(logs)}; `.gz` files "
+                   f"The log has been rotated: read every file in `{log_dir}/` ({', '.join(logs)}; `.gz` files "
                    "are gzip-compressed).")
         bad = "" if not malformed else " Skip lines that do not have exactly six fields or whose status is not an integer."
         order = ("sorted by count (highest first), then by status (lowest first), then by path (alphabetical)"
                  if by_path else "sorted by count (highest first) and, for equal counts, by status (lowest first)")
         instruction = textwrap.dedent(f"""\
-            {intro} The web server writes its access log to `/var/log/webapp/access.log`; each line is
+            {intro} The server writes its access log to `{log_dir}/access.log`; each line is
 
             ```
             <ISO-8601 timestamp> <client IP> <method> <path> <status> <bytes>
@@ -86,7 +98,7 @@ class HttpErrorReport(TaskFamily):
             mkdir -p "$(dirname {out})"
             {{
               echo "{key}"
-              for f in /var/log/webapp/access.log*; do
+              for f in {log_dir}/access.log*; do
                 case "$f" in *.gz) zcat "$f" ;; *) cat "$f" ;; esac
               done | awk '{solve_awk}' | LC_ALL=C {sort}
             }} > {out}
@@ -96,20 +108,21 @@ class HttpErrorReport(TaskFamily):
         files["solution/wrong/only-current-log.sh"] = textwrap.dedent(f"""\
             #!/bin/bash
             mkdir -p "$(dirname {out})"
-            {{ echo "{key}"; awk '{lazy_awk}' /var/log/webapp/access.log | LC_ALL=C {sort}; }} > {out}
+            {{ echo "{key}"; awk '{lazy_awk}' {log_dir}/access.log | LC_ALL=C {sort}; }} > {out}
             """)
         files["solution/wrong/unsorted-no-header.sh"] = textwrap.dedent(f"""\
             #!/bin/bash
             # Mistake: right counts, wrong format (no header, sorted by key only).
             mkdir -p "$(dirname {out})"
-            for f in /var/log/webapp/access.log*; do case "$f" in *.gz) zcat "$f" ;; *) cat "$f" ;; esac; done \\
+            for f in {log_dir}/access.log*; do case "$f" in *.gz) zcat "$f" ;; *) cat "$f" ;; esac; done \\
               | awk '{solve_awk}' | sort > {out}
             """)
         digests = {name: hashlib.sha256(files[f"environment/logs/{name}"]).hexdigest() for name in logs}
-        files["tests/test_outputs.py"] = TEST_TEMPLATE.format(out=out, by_path=by_path, digests=json.dumps(digests))
+        files["tests/test_outputs.py"] = TEST_TEMPLATE.format(out=out, by_path=by_path, digests=json.dumps(digests),
+                                                               log_dir=log_dir)
         return TaskDraft(
             instruction=instruction,
-            dockerfile_body="COPY logs/ /var/log/webapp/\nWORKDIR /app\n",
+            dockerfile_body=f"COPY logs/ {log_dir}/\nWORKDIR /app\n",
             files=files, tags=["logs", "awk", "csv"], expert_minutes={"easy": 5, "medium": 15, "hard": 20}[level],
         )
 
@@ -122,7 +135,7 @@ import hashlib
 from collections import Counter
 from pathlib import Path
 
-LOG_DIR = Path("/var/log/webapp")
+LOG_DIR = Path("{log_dir}")
 OUT = Path("{out}")
 BY_PATH = {by_path}
 DIGESTS = {digests}

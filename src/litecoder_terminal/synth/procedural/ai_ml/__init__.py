@@ -1,0 +1,1 @@
+"""AI and machine learning task families (CPU only, numpy)."""
