@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -9,7 +10,7 @@ import time
 import pytest
 
 from litecoder_terminal.agents import NopAgent, OracleAgent, ScriptAgent
-from litecoder_terminal.sandbox.docker import LABEL
+from litecoder_terminal.sandbox.docker import LABEL_OWNER, LABEL_RUN
 from litecoder_terminal.task import TaskDir
 from litecoder_terminal.trial import TrialStatus, run_trial
 from tests.conftest import make_task
@@ -122,35 +123,38 @@ def test_container_death_is_an_error_not_zero(engine, tmp_path):
     assert r.status is TrialStatus.ERROR and r.reward is None and r.error.kind.value == "infra"
 
 
-def _lct_containers(engine):
-    return engine.client.containers.list(all=True, filters={"label": LABEL})
+def _containers(engine, label):
+    return engine.client.containers.list(all=True, filters={"label": label})
 
 
 def test_no_container_left_after_run_nor_after_sigkill_and_gc(engine, tmp_path):
     task = make_task(tmp_path, "slow", solve="sleep 120; echo hello > /root/out.txt")
-    before = {c.id for c in _lct_containers(engine)}
     proc = subprocess.Popen([sys.executable, "-m", "litecoder_terminal.cli", "validate", str(task), "--repeats", "1",
                              "--job-dir", str(tmp_path / "j")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
+    owned = f"{LABEL_OWNER}={socket.gethostname()}:{proc.pid}"  # only this run's containers, not other jobs'
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not ({c.id for c in _lct_containers(engine)} - before):
+        while time.monotonic() < deadline and not _containers(engine, owned):
             time.sleep(0.2)
-        assert {c.id for c in _lct_containers(engine)} - before, "the run never started a container"
+        assert _containers(engine, owned), "the run never started a container"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    left = {c.id for c in _lct_containers(engine)} - before
-    assert left, "a SIGKILLed run cannot clean up; gc must find its containers"
+    assert _containers(engine, owned), "a SIGKILLed run cannot clean up; gc must find its containers"
     subprocess.run([sys.executable, "-m", "litecoder_terminal.cli", "gc"], check=True, capture_output=True, timeout=120)
-    assert not ({c.id for c in _lct_containers(engine)} - before)
+    assert not _containers(engine, owned)
 
 
 def test_no_container_left_after_normal_run(engine, tmp_path):
-    from litecoder_terminal.runner import validate_many
+    # validate_task itself (not the runner's end-of-job sweep): every trial removes its own container,
+    # whether the task is accepted, rejected, or the agent timed out.
+    from litecoder_terminal.gates import validate_task
 
-    before = {c.id for c in _lct_containers(engine)}
-    validate_many([make_task(tmp_path, "t", check="false")], engine=engine, job_dir=tmp_path / "j", repeats=2)
-    assert not ({c.id for c in _lct_containers(engine)} - before)
+    ours = f"{LABEL_RUN}={engine.run_id}"
+    for name, kw in [("rejected", {"check": "false"}), ("accepted", {}),
+                     ("timeout", {"solve": "sleep 30", "config": {"agent": {"timeout_sec": 1}}})]:
+        validate_task(make_task(tmp_path, name, **kw), engine, repeats=2, job_dir=tmp_path / "j")
+        assert not _containers(engine, ours), name

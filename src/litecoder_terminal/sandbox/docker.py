@@ -44,10 +44,10 @@ while [ $i -lt 500 ]; do
       kill -$sig "$p" 2>/dev/null && left=1
     done
   done
-  [ $left = 0 ] && exit 0
+  [ $left = 0 ] && break
   i=$((i+1))
 done
-exit 1
+[ $left = 0 ] || exit 1
 """
 
 # PIDs whose parent is init right after start: the keepalive command (before anything else has run).
@@ -251,10 +251,11 @@ class DockerEngine:
     # ---- containers ---------------------------------------------------------------------------------------
     def start(self, image: str, *, limits: Limits | None = None, network: bool = True,
               env: dict[str, str] | None = None, workdir: str | None = None,
-              labels: dict[str, str] | None = None) -> Sandbox:
+              labels: dict[str, str] | None = None, setup: str = "") -> Sandbox:
+        """Start a container (init, limits, labels) and run `setup` (shell, as root) in it before returning."""
         limits = limits or Limits()
         kwargs: dict = dict(
-            command=["sleep", "infinity"], init=True, detach=True, environment=env or {},
+            command=["sleep", "infinity"], init=True, environment=env or {},
             labels={LABEL: "1", LABEL_RUN: self.run_id, LABEL_OWNER: self.owner, **(labels or {})},
             network_mode="bridge" if network else "none", pids_limit=limits.pids_limit,
         )
@@ -266,15 +267,22 @@ class DockerEngine:
             kwargs["mem_limit"] = f"{int(limits.memory_mb)}m"
             kwargs["memswap_limit"] = f"{int(limits.memory_mb)}m"  # no swap: the limit is the limit
         try:
-            container = self.client.containers.run(image, **kwargs)
+            container = self.client.containers.create(image, **kwargs)
+            try:
+                self.client.api.start(container.id)
+            except Exception:
+                container.remove(force=True)
+                raise
         except docker.errors.ImageNotFound as e:
             raise SandboxError(f"image {image} not found: {e}") from e
         except (docker.errors.APIError, requests.exceptions.RequestException) as e:
             raise SandboxError(f"cannot start container from {image}: {e}") from e
         box = Sandbox(self, container, networked=network)
         try:
-            keep = box.exec(["sh", "-c", _FIND_KEEPALIVE], timeout_sec=30, user="root")
+            keep = box.exec(["sh", "-c", _FIND_KEEPALIVE + "\n" + setup + "\n"], timeout_sec=60, user="root")
             box.keep_pids = keep.output.split()
+            if keep.exit_code != 0:
+                raise SandboxError(f"container set-up failed ({keep.exit_code}): {keep.output[-500:]}")
         except Exception:
             box.close()
             raise
@@ -401,9 +409,9 @@ class Sandbox:
             raise SandboxError(f"exec inspect failed: {e}") from e
         return ExecResult(None if timed_out else code, buf.text(), timed_out, time.monotonic() - start, buf.dropped)
 
-    def kill_all(self) -> None:
-        """Kill every process left in the container except init and the keepalive."""
-        res = self.exec(["sh", "-c", _KILL_ALL], env={"LCT_KEEP": " ".join(self.keep_pids)}, user="root",
+    def kill_all(self, then: str = "") -> None:
+        """Kill every process left in the container except init and the keepalive, then run `then` (as root)."""
+        res = self.exec(["sh", "-c", _KILL_ALL + then], env={"LCT_KEEP": " ".join(self.keep_pids)}, user="root",
                         timeout_sec=60)
         if res.exit_code != 0:
             raise SandboxError(f"could not kill the processes left in the container: {res.output[-500:]}")
@@ -416,10 +424,11 @@ class Sandbox:
         return self.container.status == "running"
 
     def put_dir(self, src: Path, dest: str) -> None:
-        """Copy a host directory to `dest` in the container (created; replaced if present)."""
+        """Copy a host directory to `dest` in the container; merged into `dest` if it already exists."""
         dest = dest.rstrip("/")
         parent, name = dest.rsplit("/", 1)
-        self.exec(["sh", "-c", f"rm -rf '{dest}' && mkdir -p '{parent or '/'}'"], user="root", timeout_sec=60)
+        if parent:
+            self.exec(["mkdir", "-p", parent], user="root", timeout_sec=60)
         self._put(parent or "/", _tar_dir(Path(src), name))
 
     def put_file(self, data: bytes, dest: str, mode: int = 0o755) -> None:

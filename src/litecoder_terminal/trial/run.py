@@ -136,9 +136,9 @@ def run_trial(task: TaskDir, agent: Agent, engine: DockerEngine, *, image: str, 
             box = engine.start(image, limits=Limits(config.environment.cpus, config.environment.memory_mb,
                                                     config.pids_limit),
                                network=agent_net or verifier_net, env=config.environment.env,
-                               workdir=config.environment.workdir, labels=labels)
+                               workdir=config.environment.workdir, labels=labels,
+                               setup=f"mkdir -p {LOGS_DIR}/agent {VERIFIER_DIR}")
             box.set_network(agent_net)
-            box.exec(["mkdir", "-p", f"{LOGS_DIR}/agent", VERIFIER_DIR], user="root", timeout_sec=60)
         with clock.phase("agent_execution"):
             outcome = agent.run(box, task, config, config.agent_timeout_sec)
         result.agent_exit_code, result.agent_timed_out = outcome.exit_code, outcome.timed_out
@@ -147,9 +147,8 @@ def run_trial(task: TaskDir, agent: Agent, engine: DockerEngine, *, image: str, 
             if not box.is_running():
                 raise SandboxError("the container stopped during the agent phase")
             # Nothing the agent started may outlive its phase, nor may any reward or test it left behind.
-            box.kill_all()
             stale = " ".join(f"'{p}'" for p in [*agent.cleanup_paths(), TESTS_DIR, VERIFIER_DIR])
-            box.exec(["sh", "-c", f"rm -rf {stale}; mkdir -p {VERIFIER_DIR}"], user="root", timeout_sec=120)
+            box.kill_all(then=f"rm -rf {stale} && mkdir -p {VERIFIER_DIR}")
             box.set_network(verifier_net)
             box.put_dir(task.tests_dir, TESTS_DIR)
         with clock.phase("verifier"):

@@ -1,0 +1,1 @@
+"""Build tools task families: Makefiles, compilers and linkers, CMake projects, dependency graphs."""

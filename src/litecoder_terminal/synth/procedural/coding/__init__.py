@@ -1,0 +1,1 @@
+"""Coding task families: fixing bugs, implementing tools and functions to a specification."""

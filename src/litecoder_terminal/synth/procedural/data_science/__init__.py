@@ -1,0 +1,1 @@
+"""Data science task families: cleaning, joining, aggregating and checking tabular data."""

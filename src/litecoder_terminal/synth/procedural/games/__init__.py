@@ -1,0 +1,1 @@
+"""Games task families: live game programs, puzzles and game engines."""
