@@ -166,10 +166,10 @@ class BisectHotfixRelease(TaskFamily):
             '
             """)
         files: dict[str, str | bytes] = dict(plan.files())
-        extra = ""
+        extra = f"RUN mkdir -p {result.rsplit('/', 1)[0]}\n"
         if give_script:
             files["environment/qa/check.sh"] = check_src
-            extra = f"COPY qa/check.sh {check_path}\nRUN chmod +x {check_path}\n"
+            extra += f"COPY qa/check.sh {check_path}\nRUN chmod +x {check_path}\n"
 
         intro = pick(rng, [
             f"Support escalated ticket {ticket}: since the last deploy `{proj.pkg}` misbehaves.",
