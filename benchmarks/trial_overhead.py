@@ -3,24 +3,29 @@
     python benchmarks/trial_overhead.py [--tasks N] [--repeats R] [--keep]
 
 Writes N trivial tasks (FROM debian:bookworm-slim; solve.sh writes a file; test.sh checks it in plain shell and
-writes /logs/verifier/reward.txt; no python in the image) with `write_task_dir`, then times oracle trials:
+writes /logs/verifier/reward.txt; no python in the image) with `write_task_dir`, then times oracle trials, one at
+a time, in three set-ups:
 
-* lct: the Python API (DockerEngine.build once per task, untimed; one warm-up trial per task; then R timed trials
-  per task, one after another). Per trial: TrialResult.seconds, and the loop's wall clock / trials.
-* harbor default: `harbor run -p <dir of the N tasks> -a oracle -k R -n 1 --extra-docker-compose <init overlay>`
-  (the overlay gives the main service `init: true`, as in tests/harbor). Per trial: finished_at - started_at of
-  each trial's result.json, and the command's wall clock / trials. One untimed warm-up job (-k 1) comes first, so
-  images and build caches are warm for both Harbor runs.
+* lct: the Python API. DockerEngine.build once per task and one warm-up trial per task (untimed), then
+  run_trial(task, OracleAgent(), engine, image=..., trial_dir=...). Per trial: TrialResult.seconds.
+* harbor default: `harbor run -p <dir of the N tasks> -a oracle -n 1 --extra-docker-compose <overlay>`, the overlay
+  giving the main service `init: true` as in tests/harbor (without it every trial waits out Docker's 10 s stop
+  timeout: Harbor's PID 1 is `sh -c "sleep infinity"`). Per trial: finished_at - started_at of each trial's own
+  result.json. One untimed warm-up job comes first, so images and build caches are warm.
 * harbor tuned: the same plus what Harbor 0.25 offers to cut its own overhead without changing what a trial does:
-  `--no-delete` (plain `compose down` instead of `down --rmi local --volumes --remove-orphans`: the trial's
-  compose image is not deleted, and rebuilt from cache, every trial) and LITELLM_LOCAL_MODEL_COST_MAP=True
-  (LiteLLM's bundled cost map instead of fetching it, with retries, per process). Not used: `--ek
-  auto_mounting=true` (bind-mounts /logs/* instead of `docker compose cp`, but then chowns each mount twice with
-  `docker compose exec`, so it issues more compose calls, not fewer). Harbor has no switch for what dominates:
-  each trial runs ~20 sequential `docker compose` CLI invocations (build, down, up --wait, exec, cp, ...).
+  `--no-delete` (plain `compose down` instead of `down --rmi local --volumes --remove-orphans`, so the trial's
+  compose image is not deleted and rebuilt from cache every trial) and LITELLM_LOCAL_MODEL_COST_MAP=True
+  (LiteLLM's bundled cost map instead of fetching it, with retries, once per process). Not used: `--ek
+  auto_mounting=true`: it bind-mounts /logs/* instead of `docker compose cp`-ing them, but then chowns each mount
+  twice with `docker compose exec`, so a trial makes more compose calls, not fewer. No switch touches what
+  dominates: each Harbor trial runs ~20 sequential `docker compose` CLI calls (build, down, up --wait, exec, cp).
 
-Every Harbor run has HARBOR_TELEMETRY=0 (no phoning home from a benchmark) and -n 1 (trials one at a time, like
-the lct loop; Harbor's own default is -n 4). Prints figures only; asserts nothing about timing.
+The machine may be shared, so the R repeats run in rounds: each round runs every task once in each set-up
+(lct, then one Harbor job per set-up with the N tasks), the order rotating from round to round, so a change in
+load falls on all three alike. "wall clock / trials" is the time of the lct loop, or of the `harbor run`
+commands, over the trials they ran: for Harbor it includes its start-up and exit once per job of N trials.
+Every Harbor run has HARBOR_TELEMETRY=0 (no phoning home from a benchmark) and -n 1 (Harbor's default is -n 4).
+Prints figures only; asserts nothing about timing.
 """
 
 from __future__ import annotations
@@ -46,10 +51,12 @@ from litecoder_terminal.task import TaskConfig, TaskDir, write_task_dir  # noqa:
 from litecoder_terminal.trial import TrialStatus, run_trial  # noqa: E402
 
 BASE_IMAGE = "debian:bookworm-slim"
+SETUPS = ("lct", "harbor default", "harbor tuned")
 LCT_PHASES = ("environment_setup", "agent_execution", "verifier_setup", "verifier", "teardown")
-HARBOR_BASE_ENV = {"HARBOR_TELEMETRY": "0", "COLUMNS": "200"}
-HARBOR_TUNED_FLAGS = ["--no-delete"]
-HARBOR_TUNED_ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+HARBOR_PHASES = ("environment_setup", "agent", "agent_to_verifier", "verifier", "after_verifier")
+HARBOR_BASE_ENV = {"HARBOR_TELEMETRY": "0"}
+HARBOR_FLAGS = {"harbor default": [], "harbor tuned": ["--no-delete"]}
+HARBOR_ENV = {"harbor default": {}, "harbor tuned": {"LITELLM_LOCAL_MODEL_COST_MAP": "True"}}
 
 TEST_SH = """#!/bin/bash
 mkdir -p /logs/verifier
@@ -84,32 +91,54 @@ def fmt(x: float | None, unit: str = "s") -> str:
     return "n/a" if x is None else f"{x:.2f}{unit}"
 
 
+class Tally:
+    """Trial times, phase times, wall clock and failures of one set-up, over all rounds."""
+
+    def __init__(self, phases: tuple[str, ...]):
+        self.trial: list[float] = []
+        self.phases: dict[str, list[float]] = {p: [] for p in phases}
+        self.wall = 0.0
+        self.failures: list[str] = []
+        self.cmd: list[str] = []
+
+    @property
+    def n(self) -> int:
+        return len(self.trial)
+
+
 # ---- lct ------------------------------------------------------------------------------------------------------
-def bench_lct(tasks: list[TaskDir], repeats: int, trials_root: Path) -> dict:
-    engine = DockerEngine(run_id=f"bench-{os.getpid()}")
-    images, agent = {}, OracleAgent()
-    for t in tasks:
-        images[t.name] = engine.build(t.environment_dir).tag
-        warm = run_trial(t, agent, engine, image=images[t.name], trial_dir=trials_root / "warmup" / t.name)
-        if warm.status is not TrialStatus.GRADED or warm.reward != 1:
-            raise RuntimeError(f"lct warm-up trial of {t.name} failed: {warm.error or warm.reward}")
-    seconds, phases, bad, failures = [], {p: [] for p in LCT_PHASES}, 0, []
-    t0 = time.monotonic()
-    for r in range(repeats):
-        for t in tasks:
-            res = run_trial(t, agent, engine, image=images[t.name], trial_dir=trials_root / f"r{r}" / t.name)
+class LctBench:
+    def __init__(self, tasks: list[TaskDir], trials_root: Path):
+        self.engine = DockerEngine(run_id=f"bench-{os.getpid()}")
+        self.tasks, self.root, self.agent = tasks, trials_root, OracleAgent()
+        self.images = {t.name: self.engine.build(t.environment_dir).tag for t in tasks}
+        self.tally = Tally(LCT_PHASES)
+        for t in tasks:  # warm-up
+            res = self._trial(t, "warmup")
             if res.status is not TrialStatus.GRADED or res.reward != 1:
-                bad += 1
-                failures.append(f"{t.name} r{r}: status={res.status.value} reward={res.reward} "
-                                f"error={res.error.model_dump() if res.error else None}")
-            seconds.append(res.seconds)
+                raise RuntimeError(f"lct warm-up trial of {t.name} failed: {res.error or res.reward}")
+
+    def _trial(self, task: TaskDir, label: str):
+        return run_trial(task, self.agent, self.engine, image=self.images[task.name],
+                         trial_dir=self.root / label / task.name)
+
+    def round(self, r: int) -> None:
+        t0 = time.monotonic()
+        for t in self.tasks:
+            res = self._trial(t, f"r{r}")
+            if res.status is not TrialStatus.GRADED or res.reward != 1:
+                self.tally.failures.append(f"{t.name} r{r}: status={res.status.value} reward={res.reward} "
+                                           f"error={res.error.model_dump() if res.error else None}")
+            self.tally.trial.append(res.seconds)
             for p in LCT_PHASES:
                 if p in res.timings:
-                    phases[p].append(res.timings[p].seconds)
-    wall = time.monotonic() - t0
-    engine.remove_run_containers()
-    return {"trial": seconds, "wall": wall, "n": len(seconds), "phases": phases, "bad": bad,
-            "images": sorted(set(images.values())), "failures": failures}
+                    self.tally.phases[p].append(res.timings[p].seconds)
+        self.tally.wall += time.monotonic() - t0
+
+    def close(self) -> None:
+        self.engine.remove_run_containers()
+        for tag in set(self.images.values()):
+            subprocess.run(["docker", "image", "rm", tag], capture_output=True)
 
 
 # ---- harbor ---------------------------------------------------------------------------------------------------
@@ -128,45 +157,53 @@ def _span(d: dict | None) -> float:
     return (_ts(d["finished_at"]) - _ts(d["started_at"])).total_seconds() if d else 0.0
 
 
-def run_harbor(venv: Path, dataset: Path, jobs: Path, name: str, attempts: int, overlay: Path,
-               flags: list[str], env: dict[str, str]) -> dict:
-    cmd = [str(venv / "bin" / "harbor"), "run", "--path", str(dataset), "--agent", "oracle",
-           "--n-attempts", str(attempts), "--n-concurrent", "1", "--jobs-dir", str(jobs), "--job-name", name,
-           "--extra-docker-compose", str(overlay), "--yes", "--quiet", *flags]
+def run_harbor(venv: Path, dataset: Path, jobs: Path, name: str, overlay: Path, flags: list[str],
+               env: dict[str, str], tally: Tally | None) -> list[str]:
+    """One `harbor run` job over the dataset; adds its trials to `tally`; returns the trial names."""
+    cmd = [str(venv / "bin" / "harbor"), "run", "--path", str(dataset), "--agent", "oracle", "--n-concurrent", "1",
+           "--jobs-dir", str(jobs), "--job-name", name, "--extra-docker-compose", str(overlay), "--yes", "--quiet",
+           *flags]
     t0 = time.monotonic()
-    res = subprocess.run(cmd, cwd=jobs.parent, env={**os.environ, **HARBOR_BASE_ENV, **env},
+    res = subprocess.run(cmd, cwd=jobs.parent, env={**os.environ, **HARBOR_BASE_ENV, **env, "COLUMNS": "200"},
                          capture_output=True, text=True)
     wall = time.monotonic() - t0
     if res.returncode != 0:
         raise RuntimeError(f"harbor run {name} exited {res.returncode}:\n{res.stdout[-3000:]}\n{res.stderr[-3000:]}")
-    trials, phases, bad, names = [], {k: [] for k in ("environment_setup", "agent", "agent_to_verifier",
-                                                        "verifier", "after_verifier")}, 0, []
+    names = []
     for f in sorted((jobs / name).glob("*/result.json")):
         r = json.loads(f.read_text())
         names.append(r["trial_name"])
+        if tally is None:
+            continue
         rewards = (r.get("verifier_result") or {}).get("rewards") or {}
-        bad += r.get("exception_info") is not None or rewards.get("reward") != 1
-        trials.append(_span(r))
-        phases["environment_setup"].append(_span(r.get("environment_setup")))
-        phases["agent"].append(_span(r.get("agent_setup")) + _span(r.get("agent_execution")))
+        exc = r.get("exception_info")
+        if exc is not None or rewards.get("reward") != 1:
+            tally.failures.append(f"{r['trial_name']}: rewards={rewards} "
+                                  f"exception={exc and (exc.get('exception_type'), exc.get('exception_message'))}")
+        tally.trial.append(_span(r))
+        tally.phases["environment_setup"].append(_span(r.get("environment_setup")))
+        tally.phases["agent"].append(_span(r.get("agent_setup")) + _span(r.get("agent_execution")))
         if r.get("verifier") and r.get("agent_execution"):
-            phases["agent_to_verifier"].append(
+            tally.phases["agent_to_verifier"].append(
                 (_ts(r["verifier"]["started_at"]) - _ts(r["agent_execution"]["finished_at"])).total_seconds())
-            phases["verifier"].append(_span(r["verifier"]))
-            phases["after_verifier"].append((_ts(r["finished_at"]) - _ts(r["verifier"]["finished_at"])).total_seconds())
-    return {"trial": trials, "wall": wall, "n": len(trials), "phases": phases, "bad": bad, "cmd": cmd,
-            "trial_names": names}
+            tally.phases["verifier"].append(_span(r["verifier"]))
+            tally.phases["after_verifier"].append(
+                (_ts(r["finished_at"]) - _ts(r["verifier"]["finished_at"])).total_seconds())
+    if tally is not None:
+        tally.wall += wall
+        tally.cmd = cmd
+    return names
 
 
 def remove_harbor_images(trial_names: list[str]) -> None:
-    """--no-delete leaves each trial's compose image tag (<trial>__env-main) behind: remove those tags."""
+    """--no-delete leaves each trial's compose image tag (<trial>__env-main) behind: remove exactly those."""
     tags = [f"{n.lower()}__env-main" for n in trial_names]
     present = [t for t in tags if subprocess.run(["docker", "image", "inspect", t], capture_output=True).returncode == 0]
     if present:
         subprocess.run(["docker", "image", "rm", *present], capture_output=True)
 
 
-# ---- report ---------------------------------------------------------------------------------------------------
+# ---- main -----------------------------------------------------------------------------------------------------
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tasks", type=int, default=3, help="trivial tasks to write (default 3)")
@@ -181,88 +218,96 @@ def main() -> int:
     overlay.write_text("services:\n  main:\n    init: true\n")
     jobs = work / "jobs"
     jobs.mkdir()
-    print(f"{args.tasks} trivial tasks x {args.repeats} timed oracle trials each (+1 warm-up) in {work}", flush=True)
+    print(f"{args.tasks} trivial tasks x {args.repeats} timed oracle trials each (+1 warm-up), in {work}", flush=True)
     load_before = os.getloadavg()
 
-    results: dict[str, dict | None] = {}
+    tallies: dict[str, Tally | None] = {s: None for s in SETUPS}
     notes: list[str] = []
-    lct_images: list[str] = []
+    lct: LctBench | None = None
+    venv: Path | None = None
+    leftover_trials: list[str] = []
     try:
         try:
-            print("lct: timing ...", flush=True)
-            results["lct"] = bench_lct(tasks, args.repeats, work / "lct-trials")
-            lct_images = results["lct"]["images"]
+            print("lct: build + warm-up ...", flush=True)
+            lct = LctBench(tasks, work / "lct-trials")
+            tallies["lct"] = lct.tally
         except (SandboxError, RuntimeError) as e:
-            results["lct"] = None
-            notes.append(f"lct: {e}")
+            notes.append(f"lct not timed: {e}")
         try:
             venv = ensure_harbor()
             print("harbor: warm-up job ...", flush=True)
-            warm = run_harbor(venv, dataset, jobs, "warmup", 1, overlay, [], {})
-            if warm["bad"]:
-                notes.append(f"harbor warm-up: {warm['bad']} trial(s) errored or scored != 1")
-            print("harbor: default ...", flush=True)
-            results["harbor default"] = run_harbor(venv, dataset, jobs, "default", args.repeats, overlay, [], {})
-            print("harbor: tuned ...", flush=True)
-            tuned = run_harbor(venv, dataset, jobs, "tuned", args.repeats, overlay, HARBOR_TUNED_FLAGS,
-                               HARBOR_TUNED_ENV)
-            results["harbor tuned"] = tuned
-            remove_harbor_images(tuned["trial_names"])
+            run_harbor(venv, dataset, jobs, "warmup", overlay, [], {}, None)
+            tallies["harbor default"], tallies["harbor tuned"] = Tally(HARBOR_PHASES), Tally(HARBOR_PHASES)
         except RuntimeError as e:
-            results.setdefault("harbor default", None)
-            results.setdefault("harbor tuned", None)
-            notes.append(f"harbor: {e}")
+            venv = None
+            notes.append(f"harbor not timed: {e}")
+        for r in range(args.repeats):
+            order = SETUPS[r % 3:] + SETUPS[:r % 3]
+            print(f"round {r + 1}/{args.repeats}: {', '.join(order)} ...", flush=True)
+            for setup in order:
+                if setup == "lct" and lct is not None:
+                    lct.round(r)
+                elif setup != "lct" and venv is not None:
+                    names = run_harbor(venv, dataset, jobs, f"{setup.split()[1]}-r{r}", overlay, HARBOR_FLAGS[setup],
+                                       HARBOR_ENV[setup], tallies[setup])
+                    if "--no-delete" in HARBOR_FLAGS[setup]:
+                        leftover_trials += names
+    except RuntimeError as e:
+        notes.append(f"stopped early: {e}")
     finally:
-        if lct_images:
-            subprocess.run(["docker", "image", "rm", *lct_images], capture_output=True)
+        if lct is not None:
+            lct.close()
+        remove_harbor_images(leftover_trials)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    lct = results.get("lct")
+    report(tallies, args, load_before, notes)
+    return 0
+
+
+def report(tallies: dict[str, Tally | None], args: argparse.Namespace, load_before: tuple, notes: list[str]) -> None:
     print()
     print(f"load average (1/5/15 min) before: {'/'.join(f'{x:.2f}' for x in load_before)}, "
-          f"after: {'/'.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
-    print(f"Per-trial seconds, median over {args.tasks}x{args.repeats} oracle trials (trials run one at a time)")
-    header = f"{'':34}{'lct':>10}{'harbor default':>17}{'harbor tuned':>15}"
+          f"after: {'/'.join(f'{x:.2f}' for x in os.getloadavg())}, on {os.cpu_count()} CPUs")
+    print(f"Per-trial seconds: median over {args.tasks}x{args.repeats} oracle trials, one at a time")
+    header = f"{'':34}" + "".join(f"{s:>16}" for s in SETUPS)
     print(header)
     print("-" * len(header))
-    rows = [("trial (own result timing)", lambda r: median(r["trial"])),
-            ("wall clock / trials", lambda r: r["wall"] / r["n"] if r["n"] else None)]
+    rows = [("trial (own result.json timing)", lambda t: median(t.trial)),
+            ("wall clock / trials", lambda t: t.wall / t.n if t.n else None)]
     for label, f in rows:
-        vals = [f(r) if r else None for r in (results.get(k) for k in ("lct", "harbor default", "harbor tuned"))]
-        print(f"{label:34}{fmt(vals[0]):>10}{fmt(vals[1]):>17}{fmt(vals[2]):>15}")
+        vals = [f(t) if t and t.n else None for t in (tallies[s] for s in SETUPS)]
+        print(f"{label:34}" + "".join(f"{fmt(v):>16}" for v in vals))
         ratios = [f"{v / vals[0]:.2f}x" if v is not None and vals[0] else "n/a" for v in vals[1:]]
-        print(f"{'  ratio harbor/lct':34}{'':>10}{ratios[0]:>17}{ratios[1]:>15}")
-    bad = {k: r["bad"] for k, r in results.items() if r and r["bad"]}
-    if bad:
-        print(f"WARNING: trials that errored or scored != 1: {bad}")
-        for k, r in results.items():
-            for line in (r or {}).get("failures", []):
-                print(f"  {k}: {line}")
+        print(f"{'  ratio harbor/lct':34}{'':>16}" + "".join(f"{x:>16}" for x in ratios))
+    for s in SETUPS:
+        t = tallies[s]
+        if t and t.failures:
+            print(f"WARNING: {s}: {len(t.failures)} trial(s) errored or scored != 1")
+            for line in t.failures:
+                print(f"  {line}")
 
-    if lct:
-        print()
-        print("lct per-phase medians (s): " + ", ".join(f"{p} {fmt(median(lct['phases'][p]), '')}"
-                                                     for p in LCT_PHASES))
-        print(f"  sum of phase medians {sum(median(v) or 0 for v in lct['phases'].values()):.2f}s "
-              f"(trial median {fmt(median(lct['trial']))})")
-    for k in ("harbor default", "harbor tuned"):
-        r = results.get(k)
-        if r:
-            print(f"{k} per-phase medians (s, from result.json): " + ", ".join(
-                f"{p} {fmt(median(v), '')}" for p, v in r["phases"].items()))
-            outside = r["wall"] - sum(r["trial"])
-            print(f"  outside trials (process start-up, job bookkeeping, exit): {outside:.2f}s per job, "
-                  f"{outside / r['n']:.2f}s per trial")
     print()
-    print("harbor default: " + " ".join(results["harbor default"]["cmd"][1:]) if results.get("harbor default")
-          else "harbor default: not run")
-    print(f"harbor tuned:   default + {' '.join(HARBOR_TUNED_FLAGS)} with "
-          f"{' '.join(f'{k}={v}' for k, v in HARBOR_TUNED_ENV.items())}")
-    print(f"all Harbor runs: {' '.join(f'{k}={v}' for k, v in HARBOR_BASE_ENV.items() if k != 'COLUMNS')}")
+    lct = tallies["lct"]
+    if lct and lct.n:
+        print("lct per-phase medians (s): " + ", ".join(f"{p} {fmt(median(lct.phases[p]), '')}" for p in LCT_PHASES))
+    for s in ("harbor default", "harbor tuned"):
+        t = tallies[s]
+        if t and t.n:
+            print(f"{s} per-phase medians (s, from its result.json): " + ", ".join(
+                f"{p} {fmt(median(v), '')}" for p, v in t.phases.items()))
+            outside = t.wall - sum(t.trial)
+            print(f"  {s}: outside its trials (process start-up, job bookkeeping, exit) {outside / args.repeats:.2f}s "
+                  f"per job of {args.tasks} trials")
+    default = tallies["harbor default"]
+    if default and default.cmd:
+        print()
+        print("harbor default: harbor " + " ".join(default.cmd[1:]))
+        print(f"harbor tuned:   the same + {' '.join(HARBOR_FLAGS['harbor tuned'])}, env "
+              + " ".join(f"{k}={v}" for k, v in HARBOR_ENV["harbor tuned"].items()))
+        print("both:           env " + " ".join(f"{k}={v}" for k, v in HARBOR_BASE_ENV.items()))
     for n in notes:
         print(f"NOTE: {n}")
-    return 0
 
 
 if __name__ == "__main__":
