@@ -124,7 +124,7 @@ def test_container_death_is_an_error_not_zero(engine, tmp_path):
 
 
 def _containers(engine, label):
-    return engine.client.containers.list(all=True, filters={"label": label})
+    return engine.client.containers.list(all=True, filters={"label": label}, ignore_removed=True)
 
 
 def test_no_container_left_after_run_nor_after_sigkill_and_gc(engine, tmp_path):

@@ -31,7 +31,10 @@ class Agent(Protocol):
 
 
 def _run_script(box: Sandbox, path: str, env: dict[str, str], config: TaskConfig, timeout_sec: float) -> AgentOutcome:
-    res = box.exec(["bash", path], env=env, timeout_sec=timeout_sec, workdir=config.environment.workdir,
+    # As Harbor does: made executable and run by path, so its shebang decides the interpreter; the agent user
+    # is `[agent] user`, else the image's USER.
+    res = box.exec(["sh", "-c", f"chmod +x '{path}' && exec '{path}'"], env={"DEBIAN_FRONTEND": "noninteractive", **env},
+                   timeout_sec=timeout_sec, workdir=config.environment.workdir,
                    user=str(config.agent.user) if config.agent.user is not None else None)
     return AgentOutcome(res.exit_code, res.timed_out, res.output)
 

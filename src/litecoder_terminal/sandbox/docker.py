@@ -289,7 +289,7 @@ class DockerEngine:
         return box
 
     def containers(self, *, all_owners: bool = False) -> list:
-        found = self.client.containers.list(all=True, filters={"label": LABEL})
+        found = self.client.containers.list(all=True, filters={"label": LABEL}, ignore_removed=True)
         if all_owners:
             return found
         return [c for c in found if not _owner_alive(c.labels.get(LABEL_OWNER, ""))]
@@ -317,7 +317,8 @@ class DockerEngine:
 
     def remove_run_containers(self) -> int:
         n = 0
-        for c in self.client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={self.run_id}"}):
+        for c in self.client.containers.list(all=True, filters={"label": f"{LABEL_RUN}={self.run_id}"},
+                                            ignore_removed=True):
             try:
                 c.remove(force=True)
                 n += 1

@@ -152,9 +152,10 @@ def run_trial(task: TaskDir, agent: Agent, engine: DockerEngine, *, image: str, 
             box.set_network(verifier_net)
             box.put_dir(task.tests_dir, TESTS_DIR)
         with clock.phase("verifier"):
-            verdict = box.exec(["/bin/bash", f"{TESTS_DIR}/test.sh"], env=config.verifier.env or None,
-                               timeout_sec=config.verifier.timeout_sec,
-                               user=str(config.verifier.user) if config.verifier.user is not None else "root")
+            # As Harbor does: run by path (its shebang decides), as `[verifier] user`, else the image's USER.
+            verdict = box.exec(["sh", "-c", f"chmod +x {TESTS_DIR}/test.sh && exec {TESTS_DIR}/test.sh"],
+                               env=config.verifier.env or None, timeout_sec=config.verifier.timeout_sec,
+                               user=str(config.verifier.user) if config.verifier.user is not None else None)
             result.verifier_exit_code = verdict.exit_code
             verifier_dir = trial_dir / "verifier"
             for stale_file in ("reward.json", "reward.txt"):
