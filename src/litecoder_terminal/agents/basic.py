@@ -18,6 +18,7 @@ class AgentOutcome:
     exit_code: int | None
     timed_out: bool
     output: str
+    trajectory: dict | None = None  # ATIF document, written to agent/trajectory.json by the trial
 
 
 class Agent(Protocol):

@@ -143,6 +143,8 @@ def run_trial(task: TaskDir, agent: Agent, engine: DockerEngine, *, image: str, 
             outcome = agent.run(box, task, config, config.agent_timeout_sec)
         result.agent_exit_code, result.agent_timed_out = outcome.exit_code, outcome.timed_out
         _write(trial_dir / "agent" / "output.txt", outcome.output)
+        if outcome.trajectory is not None:
+            _write(trial_dir / "agent" / "trajectory.json", json.dumps(outcome.trajectory, indent=2))
         with clock.phase("verifier_setup"):
             if not box.is_running():
                 raise SandboxError("the container stopped during the agent phase")
