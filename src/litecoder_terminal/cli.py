@@ -109,7 +109,7 @@ def lint(paths: Annotated[list[Path], typer.Argument(help="task dirs or trees of
 @app.command()
 def run(
     path: Annotated[Path, typer.Argument(help="a task dir")],
-    agent: Annotated[str, typer.Option(help="oracle, nop or script:PATH")] = "oracle",
+    agent: Annotated[str, typer.Option(help="oracle, nop, replay or script:PATH")] = "oracle",
     image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
     trials_dir: Annotated[Path, typer.Option(help="where the trial record goes")] = Path("jobs/trials"),
 ) -> None:

@@ -84,9 +84,10 @@ def agent_from_spec(spec: str) -> Agent:
         return OracleAgent()
     if spec in ("nop", "noop"):
         return NopAgent()
+    if spec == "replay": return __import__("litecoder_terminal.agents.replay").agents.replay.ReplayAgent()  # noqa: E701
     if spec.startswith("script:"):
         path = Path(spec.split(":", 1)[1])
         if not path.is_file():
             raise ValueError(f"agent script {path} does not exist")
         return ScriptAgent(path)
-    raise ValueError(f"unknown agent {spec!r}: use oracle, nop or script:PATH")
+    raise ValueError(f"unknown agent {spec!r}: use oracle, nop, replay or script:PATH")

@@ -279,7 +279,7 @@ class DockerEngine:
             raise SandboxError(f"cannot start container from {image}: {e}") from e
         box = Sandbox(self, container, networked=network)
         try:
-            keep = box.exec(["sh", "-c", _FIND_KEEPALIVE + "\n" + setup + "\n"], timeout_sec=60, user="root")
+            keep = box.exec(["sh", "-c", _FIND_KEEPALIVE + "\n" + (setup or "true") + "\n"], timeout_sec=60, user="root")
             box.keep_pids = keep.output.split()
             if keep.exit_code != 0:
                 raise SandboxError(f"container set-up failed ({keep.exit_code}): {keep.output[-500:]}")
