@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import textwrap
 
 from litecoder_terminal.synth.procedural.base import TaskDraft, TaskFamily, pick
 from litecoder_terminal.synth.procedural.registry import register
