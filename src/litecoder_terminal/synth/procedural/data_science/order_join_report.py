@@ -264,8 +264,13 @@ class OrderJoinReport(TaskFamily):
             "We are preparing the sales review and need some figures computed from the shop's database export.",
             "Marketing needs a small JSON report to feed their dashboard; the source tables are exported below.",
         ])
-        lines = [intro, "", f"Inputs (in `{in_dir}/`):",
-                 "- `orders.csv`: `order_id`, `customer_id`, `sku`, `qty`, `order_date` (ISO date)"
+        period = f"{d0.isoformat()} to {d1.isoformat()}"
+        lines = [intro, "", pick(rng, [f"Inputs (in `{in_dir}/`):",
+                                       f"The export in `{in_dir}/` covers {period}:",
+                                       f"Source files, all under `{in_dir}/` ({len(orders)} orders, {period}):"]),
+                 pick(rng, ["- `orders.csv`: `order_id`, `customer_id`, `sku`, `qty`, `order_date` (ISO date)",
+                            "- `orders.csv`, one row per order with columns `order_id`, `customer_id`, `sku`, `qty`, "
+                            "`order_date` (YYYY-MM-DD)"])
                  + (", `discount_pct` (a percentage off the line price, 0-100)" if medium_up else "")
                  + "; one row per order."]
         if hard:
@@ -281,11 +286,16 @@ class OrderJoinReport(TaskFamily):
             lines += [f"- `{cust_name}`: a JSON array of customers (`customer_id`, `name`, `country`, `tier`).",
                       "- `products.csv`: `sku`, `name`, `category`, `unit_price` (USD)."]
         rev_def = "`qty * unit_price" + (" * (1 - discount_pct / 100)`" if medium_up else "`")
-        lines += ["", f"The revenue of an order is {rev_def}."]
+        lines += ["", pick(rng, [f"The revenue of an order is {rev_def}.",
+                                 f"Define an order's revenue as {rev_def}."])]
         if medium_up:
-            lines += ["Some orders reference customer ids that are missing from the customer data: they still count "
-                      "in every revenue figure, under the country `UNKNOWN` and the tier `unknown`, but never as "
-                      "a known customer."]
+            lines += [pick(rng, [
+                "Some orders reference customer ids that are missing from the customer data: they still count in "
+                "every revenue figure, under the country `UNKNOWN` and the tier `unknown`, but never as a known "
+                "customer.",
+                "The customer export is incomplete, so a few orders point to unknown customer ids. Keep those orders "
+                "in all revenue numbers, grouped as country `UNKNOWN` / tier `unknown`, and never list them as "
+                "known customers."])]
         lines += ["", pick(rng, [f"Write `{out}`: a single JSON object with exactly these keys:",
                                  f"Produce `{out}` containing one JSON object with these keys (no others):"])]
         lines += ["- " + QUESTIONS[q].format(n=top_n) for q in qs]

@@ -216,11 +216,20 @@ class SensorOutlierFlags(TaskFamily):
                "`" + "` and `".join(f"{in_dir}/{n}" for n, _ in chunks) + "` (consecutive parts of one export; "
                "treat them as one dataset)")
         sens_desc = ", ".join(f"`{s['id']}` ({s['what']}, {s['unit']})" for s in sensors)
-        lines = [intro, "", f"Readings are in {src}, CSV with header `{','.join(header)}`. Sensors: {sens_desc}."]
+        lines = [intro, "", pick(rng, [
+            f"Readings are in {src}, CSV with header `{','.join(header)}`. Sensors: {sens_desc}.",
+            f"The data ({n_ts} timestamps, one every {step} min, starting {times[0]}) is in {src} with columns "
+            f"`{','.join(header)}`; it covers {sens_desc}.",
+        ])]
         if medium_up:
-            lines += ["", "Only rows with `status` `OK` are valid measurements (`CAL` rows are calibration runs, `ERR` "
-                      "rows are logger faults); rows whose value is empty, `NA` or `nan` are not valid either. "
-                      "Ignore invalid rows entirely: they are neither used for the statistics nor flagged."]
+            lines += ["", pick(rng, [
+                "Only rows with `status` `OK` are valid measurements (`CAL` rows are calibration runs, `ERR` rows "
+                "are logger faults); rows whose value is empty, `NA` or `nan` are not valid either. Ignore invalid "
+                "rows entirely: they are neither used for the statistics nor flagged.",
+                "A reading is valid only if its `status` is `OK` (not `CAL`, a calibration run, nor `ERR`, a logger "
+                "fault) and its value is a number (not empty, `NA` or `nan`). Invalid rows take no part in the "
+                "statistics and are never reported as outliers.",
+            ])]
         iqr_rule = ("quartiles Q1 and Q3 are the 25th and 75th percentiles with linear interpolation between "
                     "closest ranks (position `(n-1)*p` in the sorted values, which is numpy's default); a "
                     "reading is an outlier when it is strictly below `Q1 - k*IQR` (`low`) or strictly above "
