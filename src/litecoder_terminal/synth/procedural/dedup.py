@@ -24,7 +24,7 @@ def minhash(text: str) -> MinHash:
 class NearDuplicateFilter:
     """Admits a text unless its estimated Jaccard similarity to an admitted one reaches `threshold`."""
 
-    def __init__(self, threshold: float = 0.85):
+    def __init__(self, threshold: float = 0.9):
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self.threshold = threshold
         self.hashes: dict[str, MinHash] = {}

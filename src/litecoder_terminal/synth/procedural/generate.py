@@ -52,7 +52,7 @@ def plan(domain: str, count: int | None, difficulties: list[str] | None, per_fam
 
 def generate(out_dir: Path, *, domain: str = "all", count: int | None = None, seed: int = 0,
              difficulties: list[str] | None = None, per_family: int | None = None,
-             dedup_threshold: float = 0.85) -> GenerateReport:
+             dedup_threshold: float = 0.9) -> GenerateReport:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     dedup = NearDuplicateFilter(dedup_threshold)

@@ -79,7 +79,7 @@ class ClassificationMetricsReport(TaskFamily):
     def build(self, rng: random.Random) -> TaskDraft:
         level = self.config.difficulty
         theme, pool = rng.choice(THEMES)
-        k = {"easy": 3, "medium": rng.randint(4, 5), "hard": rng.randint(4, 6)}[level]
+        k = min(len(pool), {"easy": 3, "medium": rng.randint(4, 5), "hard": rng.randint(4, 6)}[level])
         dirty = level != "easy"
         multi = level == "hard"
         for _ in range(200):
@@ -148,62 +148,139 @@ class ClassificationMetricsReport(TaskFamily):
                 files[f"environment/data/preds/{mname}.csv"] = "\n".join(rows) + "\n"
                 inputs.append(f"preds/{mname}.csv")
 
-        intro = pick(rng, [
+        def v(*options: str) -> str:
+            return pick(rng, list(options))
+
+        intro = v(
             f"We need the evaluation numbers for our {theme} before the model review.",
             f"The offline evaluation of the {theme} finished, but nobody computed the metrics yet.",
             f"Please produce the classification report for the {theme}; the dashboard reads it from a JSON file.",
             f"Our {theme} needs a proper per-class breakdown, not just accuracy.",
-        ])
-        metric_spec = textwrap.dedent("""\
-            - `n`: the number of evaluated samples;
-            - `labels`: every class label, sorted alphabetically (this order is used everywhere below);
-            - `accuracy`: correct predictions / `n`;
-            - `per_class`: an object keyed by label, each value `{"precision": .., "recall": .., "f1": .., "support": ..}`
-              where support is the number of samples whose true label is that class (an integer);
-            - `macro_avg`: `{"precision": .., "recall": .., "f1": ..}`, the unweighted mean over classes of each
-              per-class value (so macro F1 is the mean of the per-class F1 scores);
-            - `weighted_avg`: the same three means weighted by support;
-            - `confusion_matrix`: a list of lists, row = true label, column = predicted label, both in `labels`
-              order, integer counts.""")
-        zero = ("If a denominator is zero (for example a class that is never predicted) the metric is 0, "
-                "and F1 is 0 when precision + recall is 0.")
-        rnd = "Round every non-integer value to 4 decimal places."
+            f"Product wants to know where the {theme} goes wrong, class by class.",
+            f"The model-review template for the {theme} asks for a full per-class evaluation.",
+        )
+        class_list = ", ".join(f"`{c}`" for c in labels)
+        classes = v(f"The classes are {class_list}.", f"Expect these {k} classes: {class_list}.",
+                    f"The label set is {class_list}.", f"There are {k} classes ({class_list}).")
+        bullets = [
+            v("`n`: the number of evaluated samples;", "`n`: how many samples were evaluated (an integer);",
+              "`n`: the count of evaluated samples;"),
+            v("`labels`: every class label, sorted alphabetically (this order is used everywhere below);",
+              "`labels`: the class labels in alphabetical order - every list and matrix below uses this order;",
+              "`labels`: all class labels, sorted A-Z (the order used by the matrix below);"),
+            v("`accuracy`: correct predictions / `n`;", "`accuracy`: the fraction of samples predicted correctly;",
+              "`accuracy`: number of correct predictions divided by `n`;"),
+            v('`per_class`: an object keyed by label, each value `{"precision": .., "recall": .., "f1": .., '
+              '"support": ..}` where support is the number of samples whose true label is that class (an integer);',
+              '`per_class`: for every label, an object `{"precision": .., "recall": .., "f1": .., "support": ..}`; '
+              "support counts the samples whose true label is that class;",
+              '`per_class`: label -> `{"precision": .., "recall": .., "f1": .., "support": ..}`, with support the '
+              "(integer) number of samples truly in that class;"),
+            v('`macro_avg`: `{"precision": .., "recall": .., "f1": ..}`, the unweighted mean over classes of each '
+              "per-class value (so macro F1 is the mean of the per-class F1 scores);",
+              '`macro_avg`: `{"precision": .., "recall": .., "f1": ..}` where each entry is the plain average of the '
+              "per-class values (macro F1 = mean of per-class F1, not the F1 of the averages);",
+              '`macro_avg`: the unweighted per-class means, as `{"precision": .., "recall": .., "f1": ..}` '
+              "(macro F1 averages the per-class F1 scores);"),
+            v("`weighted_avg`: the same three means weighted by support;",
+              "`weighted_avg`: like `macro_avg` but each class weighted by its support;",
+              "`weighted_avg`: support-weighted means of precision, recall and F1;"),
+            v("`confusion_matrix`: a list of lists, row = true label, column = predicted label, both in `labels` "
+              "order, integer counts.",
+              "`confusion_matrix`: integer counts as a list of rows; rows are true labels and columns predicted "
+              "labels, both in `labels` order.",
+              "`confusion_matrix`: `confusion_matrix[i][j]` = number of samples with true label `labels[i]` "
+              "predicted as `labels[j]`."),
+        ]
+        metric_spec = "\n".join(f"- {b}" for b in bullets)
+        zero = v("If a denominator is zero (for example a class that is never predicted) the metric is 0, and F1 "
+                 "is 0 when precision + recall is 0.",
+                 "Zero denominators give 0 (e.g. precision of a class nobody predicted), and F1 is 0 whenever "
+                 "precision + recall is 0.",
+                 "Use 0 for any metric whose denominator is 0 - a class that is never predicted has precision 0 - "
+                 "and for F1 when precision and recall are both 0.")
+        rnd = v("Round every non-integer value to 4 decimal places.", "Floats are rounded to 4 decimals.",
+                "Give all floating-point values rounded to 4 decimal places.")
+        keep = v("Do not modify the input files.", "Leave the input files untouched.",
+                 "The inputs are read-only: do not edit them.")
         if not multi:
             src = f"{base_dir}/predictions.csv"
-            clean = ("" if not dirty else
-                     "\nThe labels were typed by several annotators: compare them after stripping surrounding "
-                     "whitespace and lower-casing (report the normalised, lower-case labels). Some rows have an "
-                     "empty `y_true` because the sample was never annotated: leave those rows out entirely.\n")
+            where = v(f"The predictions are in `{src}` (CSV with header `id,y_true,y_pred`, one evaluated sample "
+                      "per row).",
+                      f"`{src}` holds one row per evaluated sample, with the header `id,y_true,y_pred`.",
+                      f"Each evaluated sample is a row of `{src}` (columns `id,y_true,y_pred`).")
+            clean = ""
+            if dirty:
+                clean = "\n" + v(
+                    "The labels were typed by several annotators: compare them after stripping surrounding "
+                    "whitespace and lower-casing (report the normalised, lower-case labels).",
+                    "Labels were entered by hand, so case and surrounding spaces vary: strip and lower-case them "
+                    "before comparing, and report the lower-case forms.",
+                    "Normalise every label by trimming whitespace and lower-casing it (the report uses these "
+                    "normalised labels).") + " " + v(
+                    "Some rows have an empty `y_true` because the sample was never annotated: leave those rows out "
+                    "entirely.",
+                    "Rows with an empty `y_true` were never annotated and must be skipped.",
+                    "A blank `y_true` means the sample was not labelled; exclude such rows from everything.") + "\n"
+            head = v(f"Write `{out}` as a JSON object with these keys:",
+                     f"The report goes to `{out}`: one JSON object with the keys",
+                     f"Save the result as `{out}`, a JSON object containing:")
             instruction = textwrap.dedent(f"""\
-                {intro} The predictions are in `{src}` (CSV with header `id,y_true,y_pred`, one evaluated sample
-                per row).
-                {clean}
-                Write `{out}` as a JSON object with these keys:
+                {intro} {where} {classes}
+                {{clean}}
+                {head}
 
                 {{metric_spec}}
 
-                {zero} {rnd} Do not modify the input file.
-                """).replace("{metric_spec}", metric_spec)
+                {zero} {rnd} {keep}
+                """).replace("{metric_spec}", metric_spec).replace("{clean}", clean)
         else:
+            model_list = ", ".join(f"`{m}`" for m in models)
+            where = v(
+                f"Ground truth is in `{base_dir}/labels.csv` (header `id,label`) and every candidate model wrote its "
+                f"predictions to `{base_dir}/preds/<model>.csv` (header `id,prediction`; the model name is the file "
+                "name without `.csv`; rows are in no particular order).",
+                f"The true labels live in `{base_dir}/labels.csv` (`id,label`); each candidate's predictions are in "
+                f"`{base_dir}/preds/<model>.csv` (`id,prediction`, unordered), named after the model.",
+                f"`{base_dir}/labels.csv` (columns `id,label`) is the ground truth; `{base_dir}/preds/` has one CSV "
+                "per model (`id,prediction`, any row order; the file name without `.csv` is the model name).")
+            norm = v("Compare labels after stripping surrounding whitespace and lower-casing them (report the "
+                     "normalised labels).",
+                     "Labels are compared case-insensitively and without surrounding spaces; report them lower-case.",
+                     "Trim and lower-case every label before comparing (and in the report).")
+            scope = v("The evaluation set is exactly the ids in `labels.csv`: ignore predictions for ids that are "
+                      "not in it.",
+                      "Only ids present in `labels.csv` are evaluated; predictions for any other id are ignored.",
+                      "Predictions whose id is not in `labels.csv` do not count at all.")
+            missing = v(
+                "Some models crashed on a few samples and have no prediction for them: such a sample still counts "
+                "(it is wrong: it adds to its true class's support but is a false positive for no class) and in "
+                f"the confusion matrix it goes into an extra last column for the predicted label `{MISSING}`.",
+                "A model that has no prediction for a labelled id got that sample wrong: it still counts in `n` and "
+                "in the support of its true class, is a false positive for no class, and is counted in an extra "
+                f"last confusion-matrix column named `{MISSING}`.",
+                "Missing predictions (labelled ids absent from a model's file) are errors: keep them in `n` and in "
+                "the true class's support, count them as nobody's false positive, and put them in an additional "
+                f"last column `{MISSING}` of the confusion matrix.")
+            head = v(
+                f"Write `{out}` as a JSON object `{{\"models\": {{<model>: <report>, ...}}, \"best_model\": "
+                "<model>}` with one report per model file and `best_model` the model with the highest "
+                "macro-averaged F1. Each report is an object with these keys:",
+                f"Produce `{out}`: `{{\"models\": {{<model>: <report>}}, \"best_model\": <model>}}`, one report "
+                "per model and `best_model` the one with the best macro F1. A report has the keys:",
+                f"The output `{out}` is a JSON object with `models` (model name -> report) and `best_model` (the "
+                "model with the highest macro-averaged F1). Every report contains:")
             instruction = textwrap.dedent(f"""\
-                {intro} Ground truth is in `{base_dir}/labels.csv` (header `id,label`) and every candidate model
-                wrote its predictions to `{base_dir}/preds/<model>.csv` (header `id,prediction`; the model name is the
-                file name without `.csv`; rows are in no particular order).
+                {intro} {where} Models to compare: {model_list}. {classes}
 
-                Compare labels after stripping surrounding whitespace and lower-casing them (report the normalised
-                labels). The evaluation set is exactly the ids in `labels.csv`: ignore predictions for ids that are
-                not in it. Some models crashed on a few samples and have no prediction for them: such a sample still
-                counts (it is wrong: it adds to its true class's support but is a false positive for no class) and
-                in the confusion matrix it goes into an extra last column for the predicted label `{MISSING}`.
+                {norm} {scope} {missing}
 
-                Write `{out}` as a JSON object `{{"models": {{<model>: <report>, ...}}, "best_model": <model>}}` with one
-                report per model file and `best_model` the model with the highest macro-averaged F1. Each report is
-                an object with these keys:
+                {head}
 
                 {{metric_spec}}
                   Here every row has one extra last column, `{MISSING}`, as described above.
 
-                {zero} {rnd} Do not modify the input files.
+                {zero} {rnd} {keep}
                 """).replace("{metric_spec}", metric_spec)
 
         files["solution/solve.sh"] = _script(base_dir, out, multi, dirty, "")

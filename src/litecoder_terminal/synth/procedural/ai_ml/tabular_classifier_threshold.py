@@ -115,11 +115,11 @@ class TabularClassifierThreshold(TaskFamily):
             if multiclass:
                 oracle_score = _macro_f1(test_y, test_o, k)
                 majority = _macro_f1(test_y, [max(range(k), key=lambda c: counts[c])] * n_test, k)
-                margin = 0.1
+                margin = 0.12
             else:
                 oracle_score = sum(t == o for t, o in zip(test_y, test_o)) / n_test
                 majority = max(counts) / n_test
-                margin = 0.08 + missing_rate
+                margin = 0.09 + missing_rate
             threshold = math.floor((oracle_score - margin) * 100) / 100
             if threshold >= majority + 0.12 and oracle_score > 0.7:
                 break
@@ -156,37 +156,63 @@ class TabularClassifierThreshold(TaskFamily):
 
         metric_txt = (f"a macro-averaged F1 (mean over the {k} classes of the per-class F1) of at least "
                       f"**{threshold:.2f}**" if multiclass else f"an accuracy of at least **{threshold:.2f}**")
-        intro = pick(rng, [
+        def v(*options: str) -> str:
+            return pick(rng, list(options))
+
+        intro = v(
             f"We want a quick baseline model for our {what} before the data-science team builds anything fancy.",
-            f"The modelling server has no internet and no scikit-learn, but we still need predictions for a batch of {what}.",
+            f"The modelling server has no internet and no scikit-learn, but we still need predictions for a batch "
+            f"of {what}.",
             f"Product asked for a first-cut classifier on the {what} export.",
             f"Please build a small model on the {what} data set and score the held-out batch.",
-        ])
+            f"Score {n_test} new {what} for `{target}` using a model trained on the {n_train} labelled ones.",
+        )
+        data = v(
+            f"- Training data: `{data_dir}/{train_name}` (CSV with a header; the target column is `{target}`).\n"
+            f"- Held-out rows to score: `{data_dir}/{test_name}` (same columns without `{target}`).",
+            f"- `{data_dir}/{train_name}`: labelled rows (CSV with header, label column `{target}`).\n"
+            f"- `{data_dir}/{test_name}`: the rows to predict (same columns, no `{target}`).",
+            f"- Labelled: `{data_dir}/{train_name}` (target `{target}`)\n"
+            f"- To score: `{data_dir}/{test_name}` (no target column)",
+        )
         nuisance_txt = ", ".join(f"`{n}`" for n, _, _ in noise)
-        notes = [f"`{id_col}` is a unique row identifier; {nuisance_txt} are bookkeeping columns."]
+        notes = [v(f"`{id_col}` is a unique row identifier; {nuisance_txt} are bookkeeping columns.",
+                   f"`{id_col}` identifies the row; {nuisance_txt} are administrative fields, not measurements.",
+                   f"Besides the id `{id_col}`, the columns {nuisance_txt} are just bookkeeping.")]
         if use_cat:
-            notes.append(f"`{cat_name}` is categorical (values: {', '.join(cat_levels)}).")
+            notes.append(v(f"`{cat_name}` is categorical (values: {', '.join(cat_levels)}).",
+                           f"`{cat_name}` takes the categorical values {', '.join(cat_levels)}.",
+                           f"The `{cat_name}` column is a category ({', '.join(cat_levels)})."))
         if missing_rate:
-            notes.append("Some numeric cells are empty (the sensor/form value is missing) in both files; every "
-                         "held-out row still needs a prediction.")
+            notes.append(v("Some numeric cells are empty (the sensor/form value is missing) in both files; every "
+                           "held-out row still needs a prediction.",
+                           "Both files have empty numeric cells (missing values), and rows with gaps must still be "
+                           "predicted.",
+                           "Expect blanks in numeric columns of both files; a prediction is required for every "
+                           "held-out row regardless."))
         if multiclass:
-            notes.append(f"A few training rows have the label `?` (never annotated); they carry no label information. "
-                         f"The classes are {', '.join('`' + c + '`' for c in classes)} and they are not balanced.")
-        instruction = textwrap.dedent(f"""\
-            {intro}
-
-            - Training data: `{data_dir}/{train_name}` (CSV with a header; the target column is `{target}`).
-            - Held-out rows to score: `{data_dir}/{test_name}` (same columns without `{target}`).
-
-            {" ".join(notes)}
-
-            Write `{out}` as CSV with the header `{id_col},{target}` and exactly one row per held-out row
-            (every `{id_col}` of `{test_name}` once, any order), the predicted class spelled exactly as in the
-            training labels. The predictions must reach {metric_txt} on the held-out rows; we hold their true labels.
-
-            Only python3 with numpy/scipy is available (no scikit-learn, no network): implement the model yourself.
-            Do not modify the data files.
-            """)
+            notes.append(v("A few training rows have the label `?` (never annotated); they carry no label "
+                           "information.", "Training rows labelled `?` were never annotated.",
+                           "Some training labels are `?` (unknown).") + " " +
+                         v(f"The classes are {', '.join('`' + c + '`' for c in classes)} and they are not balanced.",
+                           f"The {k} classes ({', '.join('`' + c + '`' for c in classes)}) are imbalanced."))
+        out_txt = v(
+            f"Write `{out}` as CSV with the header `{id_col},{target}` and exactly one row per held-out row (every "
+            f"`{id_col}` of `{test_name}` once, any order), the predicted class spelled exactly as in the training "
+            "labels.",
+            f"Save predictions to `{out}`: header `{id_col},{target}`, one row for each row of `{test_name}` (each "
+            "id exactly once, order free), classes spelled as in the training data.",
+            f"`{out}` must be a CSV (`{id_col},{target}` header) covering every held-out `{id_col}` exactly once; "
+            "use the class names exactly as they appear in training.",
+        )
+        bar = v(f"The predictions must reach {metric_txt} on the held-out rows; we hold their true labels.",
+                f"We will score them against the true labels (which we keep): you need {metric_txt}.",
+                f"Acceptance bar: {metric_txt} on the held-out rows, measured against labels only we have.")
+        tools = v("Only python3 with numpy/scipy is available (no scikit-learn, no network): implement the model "
+                  "yourself.", "There is no scikit-learn and no network here - write the model with numpy/scipy.",
+                  "Implement the model yourself in python3 (numpy and scipy are installed, nothing else).")
+        keep = v("Do not modify the data files.", "Leave the data files unchanged.", "The CSVs are read-only.")
+        instruction = f"{intro}\n\n{data}\n\n{' '.join(notes)}\n\n{out_txt} {bar}\n\n{tools} {keep}\n"
 
         files["solution/solve.sh"] = _solve(data_dir, train_name, test_name, out, id_col, target, use_cat, "")
         files["solution/wrong/majority-class.sh"] = _solve(data_dir, train_name, test_name, out, id_col, target, use_cat, "majority")

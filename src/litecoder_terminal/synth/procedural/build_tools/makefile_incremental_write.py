@@ -20,11 +20,11 @@ MODULUS = 1000003
 
 def _model(rng: random.Random, level: str) -> dict:
     n = {"easy": 5, "medium": 8, "hard": rng.randint(10, 11)}[level]
-    names = sorted(rng.sample(NAMES, n), key=lambda s: rng.random())
+    names = rng.sample(NAMES, n)
     n_core = 0 if level == "easy" else n // 2
     mods = []
     for k in range(n):
-        pool = list(range(k)) if k >= n_core or n_core == 0 else list(range(k))
+        pool = list(range(k))  # core modules (the lowest indices) can only use other core modules
         deps = sorted(rng.sample(pool, min(len(pool), rng.choice([0, 1, 1, 2, 2]))))
         public = [d for d in deps if rng.random() < 0.5]  # included from the header, the rest from the .c
         mods.append({"name": names[k], "a": rng.randint(2, 997), "b": rng.randint(0, 9999), "c": rng.randint(1, 50),
@@ -154,7 +154,7 @@ def _makefile(prog: str, core: str | None, table: str | None, style: str = "good
     if style == "always":
         # rebuild-everything wrapper with the right output location
         srcs = "src/core/*.c src/app/*.c" if core else "src/*.c"
-        gen = (f"{t}mkdir -p $(BUILD)/gen\n{t}python3 tools/gen_table.py data/{table}.csv > $(GEN_C)\n"
+        gen = (f"{t}mkdir -p build/gen\n{t}python3 tools/gen_table.py data/{table}.csv > build/gen/{table}.c\n"
                if table else "")
         return ("\n".join(lines[:3]) + f"\nBIN := build/bin/{prog}\n\n.PHONY: all clean $(BIN)\n\nall: $(BIN)\n\n"
                 f"$(BIN):\n{gen}{t}mkdir -p $(@D)\n{t}$(CC) $(CFLAGS) -o $@ {srcs}"

@@ -1,0 +1,577 @@
+"""Merge a feature branch into main and resolve the config conflicts key by key under stated rules."""
+
+from __future__ import annotations
+
+import json
+import random
+import textwrap
+
+from litecoder_terminal.synth.procedural.base import TaskDraft, TaskFamily, pick
+from litecoder_terminal.synth.procedural.registry import register
+from litecoder_terminal.synth.procedural.version_control._repo import RepoPlan, people
+
+SERVICES = ["billing-gateway", "order-router", "inventory-sync", "notify-hub", "report-scheduler", "auth-proxy"]
+FEATURES = ["rate-limits", "multi-region", "audit-trail", "bulk-import", "sso-login", "retry-policy"]
+
+# section -> [(key, kind)]; kind: timeout | list | int | str | bool
+SECTIONS = {
+    "server": [("host", "host"), ("port", "port"), ("workers", "int"), ("read_timeout", "timeout"),
+               ("write_timeout", "timeout"), ("trusted_proxies", "list_ip"), ("log_level", "level"),
+               ("keepalive_timeout", "timeout")],
+    "database": [("host", "host"), ("port", "port"), ("pool_size", "int"), ("connect_timeout", "timeout"),
+                 ("statement_timeout", "timeout"), ("replica_hosts", "list_host"), ("sslmode", "sslmode")],
+    "cache": [("backend", "backend"), ("ttl_seconds", "int"), ("max_entries", "int"), ("connect_timeout", "timeout"),
+              ("node_hosts", "list_host"), ("compress", "bool")],
+    "auth": [("issuer", "url"), ("token_ttl", "int"), ("session_timeout", "timeout"), ("admin_emails", "list_email"),
+             ("mfa_required", "bool"), ("realm", "word")],
+    "queue": [("broker", "broker"), ("prefetch", "int"), ("ack_timeout", "timeout"), ("dead_letter", "word"),
+              ("consumer_hosts", "list_host"), ("durable", "bool")],
+    "http": [("cors_origins", "list_url"), ("request_timeout", "timeout"), ("max_body_kb", "int"),
+             ("gzip", "bool"), ("upstream_timeout", "timeout")],
+}
+WORDS = ["alpha", "bravo", "delta", "ember", "falcon", "granite", "harbor", "iris", "juniper", "kestrel", "lumen",
+         "meridian", "nimbus", "onyx", "pylon", "quartz", "raven", "sierra", "tundra", "vertex"]
+NEW_KEYS = {"server": [("max_header_kb", "int"), ("drain_timeout", "timeout")],
+            "database": [("application_name", "word"), ("idle_timeout", "timeout")],
+            "cache": [("namespace", "word"), ("lock_timeout", "timeout")],
+            "auth": [("clock_skew_s", "int"), ("login_timeout", "timeout")],
+            "queue": [("max_retries", "int"), ("visibility_timeout", "timeout")],
+            "http": [("max_connections", "int"), ("tls_timeout", "timeout")]}
+
+
+def _value(rng: random.Random, kind: str) -> str:
+    if kind == "host":
+        return f"{rng.choice(WORDS)}-{rng.randint(1, 9)}.internal"
+    if kind == "port":
+        return str(rng.choice([5432, 6379, 8080, 8443, 9000, 5672, 3306, 7000]) + rng.randint(0, 9))
+    if kind in ("int", "timeout"):
+        return str(rng.choice([5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 600, 900]) * (1 if kind == "timeout" else
+                                                                                    rng.choice([1, 2, 4])))
+    if kind == "level":
+        return rng.choice(["DEBUG", "INFO", "WARNING", "ERROR"])
+    if kind == "sslmode":
+        return rng.choice(["disable", "prefer", "require", "verify-full"])
+    if kind == "backend":
+        return rng.choice(["redis", "memcached", "inmemory"])
+    if kind == "bool":
+        return rng.choice(["true", "false"])
+    if kind == "url":
+        return f"https://{rng.choice(WORDS)}.example.com/auth"
+    if kind == "broker":
+        return f"amqp://mq-{rng.randint(1, 9)}.internal:5672"
+    if kind == "word":
+        return f"{rng.choice(WORDS)}{rng.randint(1, 99)}"
+    if kind.startswith("list_"):
+        return ",".join(sorted(_items(rng, kind, rng.randint(2, 4))))
+    raise ValueError(kind)
+
+
+def _items(rng: random.Random, kind: str, n: int) -> list[str]:
+    pool = {
+        "list_ip": [f"10.{a}.{b}.{c}" for a, b, c in [(0, 0, 1), (0, 1, 5), (1, 2, 3), (2, 0, 9), (3, 4, 7),
+                                                      (4, 4, 4), (5, 1, 2), (6, 3, 8), (7, 7, 1), (8, 2, 6)]],
+        "list_host": [f"{w}-{i}.internal" for w in WORDS[:6] for i in (1, 2)],
+        "list_email": [f"{w}@example.com" for w in ["ops", "sre", "security", "platform", "oncall", "admin",
+                                                   "lead", "audit"]],
+        "list_url": [f"https://{w}.example.com" for w in WORDS[6:16]],
+    }[kind]
+    return rng.sample(pool, min(n, len(pool)))
+
+
+def _changed(rng: random.Random, kind: str, old: str) -> str:
+    for _ in range(50):
+        if kind.startswith("list_"):
+            items = old.split(",")
+            pool = [i for i in _items(rng, kind, 8) if i not in items]
+            new = list(items)
+            if len(new) > 1 and rng.random() < 0.3:
+                new.remove(rng.choice(new))
+            new += pool[:rng.randint(1, 2)]
+            v = ",".join(new)
+        elif kind == "timeout":
+            v = str(int(old) + rng.choice([-1, 1]) * rng.choice([5, 10, 15, 30, 60]))
+            if int(v) <= 0:
+                continue
+        else:
+            v = _value(rng, kind)
+        if v != old:
+            return v
+    return old + "0"
+
+
+def _render_ini(sections: list[tuple[str, list[tuple[str, str]]]], header: str) -> str:
+    out = [header, ""]
+    for name, kvs in sections:
+        out.append(f"[{name}]")
+        out += [f"{k} = {v}" for k, v in kvs]
+        out.append("")
+    return "\n".join(out)
+
+
+def _version_bump(rng: random.Random, v: str) -> str:
+    parts = [int(x) for x in v.split(".")]
+    i = rng.choice([1, 2])
+    parts[i] += rng.randint(1, 3)
+    if i == 1:
+        parts[2] = rng.randint(0, 4)
+    return ".".join(map(str, parts))
+
+
+def _vkey(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split("."))
+
+
+PACKAGES = ["alembic", "attrs", "boto3", "celery", "click", "cryptography", "fastapi", "httpx", "jinja2",
+            "kombu", "marshmallow", "orjson", "psycopg2-binary", "pydantic", "pyjwt", "redis", "requests",
+            "sqlalchemy", "structlog", "tenacity", "uvicorn"]
+
+
+@register
+class MergeConfigConflicts(TaskFamily):
+    name = "git_merge_config_conflicts"
+    domain = "version_control"
+    title = "Merge a feature branch and resolve INI (and requirements) conflicts key by key"
+
+    def build(self, rng: random.Random) -> TaskDraft:
+        level = self.config.difficulty
+        svc = rng.choice(SERVICES)
+        feat = rng.choice(FEATURES)
+        branch = pick(rng, [f"feature/{feat}", f"feat/{feat}", f"topic/{feat}"])
+        winner = rng.choice(["main", branch])
+        loser = branch if winner == "main" else "main"
+        repo = pick(rng, [f"/app/{svc}", f"/srv/{svc}", f"/opt/src/{svc}"])
+        ini_path = pick(rng, [f"config/{svc}.ini", "conf/service.ini", "settings/app.ini"])
+        devs = people(rng, 4)
+        n_sections = {"easy": 2, "medium": 4, "hard": 5}[level]
+        sec_names = rng.sample(sorted(SECTIONS), n_sections)
+        base: dict[str, dict[str, str]] = {}
+        kinds: dict[tuple[str, str], str] = {}
+        for s in sec_names:
+            keys = SECTIONS[s][:]
+            base[s] = {}
+            for k, kind in keys:
+                base[s][k] = _value(rng, kind)
+                kinds[(s, k)] = kind
+        all_keys = [(s, k) for s in sec_names for k in base[s]]
+        timeouts = [sk for sk in all_keys if kinds[sk] == "timeout"]
+        lists = [sk for sk in all_keys if kinds[sk].startswith("list_")]
+        others = [sk for sk in all_keys if sk not in timeouts and sk not in lists]
+        # both-changed keys: at least one timeout and one list; more at higher difficulty
+        n_both = {"easy": 1, "medium": 2, "hard": 3}[level]
+        both = rng.sample(timeouts, min(len(timeouts), n_both)) + rng.sample(lists, min(len(lists), n_both)) + \
+            rng.sample(others, min(len(others), n_both - 1 + (level == "hard")))
+        rest = [sk for sk in all_keys if sk not in both]
+        rng.shuffle(rest)
+        n_single = {"easy": 3, "medium": 6, "hard": 9}[level]
+        main_only = rest[:n_single // 2 + 1]
+        feat_only = rest[n_single // 2 + 1:n_single + 1]
+        # the loser must change at least one plain setting on its own (two-way "winner takes all" merges lose it)
+        loser_only = main_only if loser == "main" else feat_only
+        if not any(sk in others for sk in loser_only):
+            cand = [sk for sk in rest[n_single + 1:] if sk in others]
+            if cand:
+                loser_only.append(cand[0])
+        ours = {s: dict(v) for s, v in base.items()}
+        theirs = {s: dict(v) for s, v in base.items()}
+        for s, k in main_only:
+            ours[s][k] = _changed(rng, kinds[(s, k)], base[s][k])
+        for s, k in feat_only:
+            theirs[s][k] = _changed(rng, kinds[(s, k)], base[s][k])
+        for i, (s, k) in enumerate(both):
+            kind = kinds[(s, k)]
+            a = _changed(rng, kind, base[s][k])
+            b = _changed(rng, kind, base[s][k])
+            while b == a:
+                b = _changed(rng, kind, b)
+            if kind == "timeout" and i == 0:
+                # the winning side holds the smaller timeout, so "winner takes all" is wrong here
+                lo, hi = sorted([a, b], key=int)
+                a, b = (lo, hi) if winner == "main" else (hi, lo)
+            if kind.startswith("list_"):
+                # make sure the union differs from both sides
+                if set(a.split(",")) <= set(b.split(",")) or set(b.split(",")) <= set(a.split(",")):
+                    extra = [x for x in _items(rng, kind, 10) if x not in a.split(",") + b.split(",")]
+                    a = a + "," + extra[0]
+                    b = b + "," + extra[1]
+            ours[s][k], theirs[s][k] = a, b
+        # each side adds a brand-new key in a different section
+        add_secs = rng.sample(sec_names, 2)
+        added = {}
+        for side, sec in zip(("main", "feature"), add_secs):
+            k, kind = rng.choice(NEW_KEYS[sec])
+            v = _value(rng, kind)
+            (ours if side == "main" else theirs)[sec][k] = v
+            added[(sec, k)] = v
+        # expected key-wise merge
+        expected: dict[str, dict[str, str]] = {}
+        for s in sec_names:
+            expected[s] = {}
+            for k in list(base[s]) + [k for k in ours[s] if k not in base[s]] + \
+                    [k for k in theirs[s] if k not in base[s] and k not in ours[s]]:
+                b0, o, t = base[s].get(k), ours[s].get(k), theirs[s].get(k)
+                if o == t or t is None or t == b0:
+                    expected[s][k] = o
+                elif o is None or o == b0:
+                    expected[s][k] = t
+                else:
+                    kind = kinds.get((s, k), "")
+                    if kind == "timeout":
+                        expected[s][k] = str(max(int(o), int(t)))
+                    elif kind.startswith("list_"):
+                        expected[s][k] = ",".join(sorted(set(o.split(",")) | set(t.split(","))))
+                    else:
+                        expected[s][k] = o if winner == "main" else t
+        header = f"; {svc} runtime configuration\n; keys are read at start-up; restart the service after edits"
+
+        def ini_text(d):
+            return _render_ini([(s, list(d[s].items())) for s in sec_names], header)
+
+        # ----- code file: both sides touch distant functions (clean auto-merge) -----
+        funcs = []
+        for i in range(8):
+            name = f"{rng.choice(['load', 'build', 'check', 'render', 'parse', 'emit'])}_{rng.choice(WORDS)}_{i}"
+            const = rng.randint(2, 50)
+            funcs.append([f"def {name}(payload):", f'    """Step {i} of the request pipeline."""',
+                          f"    limit = {const}", "    return payload[:limit]"])
+        fi, fj = rng.randint(0, 2), rng.randint(5, 7)
+        if rng.random() < 0.5:
+            fi, fj = fj, fi
+        code_base = "\n\n\n".join("\n".join(f) for f in funcs) + "\n"
+
+        def code_with(changes):
+            fs = [list(f) for f in funcs]
+            for idx, val in changes:
+                fs[idx][2] = f"    limit = {val}"
+            return "\n\n\n".join("\n".join(f) for f in fs) + "\n"
+
+        main_const, feat_const = rng.randint(51, 99), rng.randint(100, 200)
+        code_path = pick(rng, [f"src/{svc.replace('-', '_')}/pipeline.py", "app/pipeline.py", "lib/pipeline.py"])
+        code_ours = code_with([(fi, main_const)])
+        code_theirs = code_with([(fj, feat_const)])
+        code_expected = code_with([(fi, main_const), (fj, feat_const)])
+        doc_path = f"docs/{feat}.md"
+        doc_text = f"# {feat.replace('-', ' ').title()}\n\nDesign notes for the {feat} work on {svc}.\n"
+        readme_base = f"# {svc}\n\nService configuration lives in `{ini_path}`.\n"
+        readme_main = readme_base + "\nOn-call: see the runbook in the ops wiki.\n"
+
+        # ----- requirements (hard) -----
+        req = level == "hard"
+        req_expected = None
+        if req:
+            pkgs = sorted(rng.sample(PACKAGES, 12))
+            rbase = {p: f"{rng.randint(0, 5)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}" for p in pkgs}
+            rour, rthe = dict(rbase), dict(rbase)
+            shuffled = pkgs[:]
+            rng.shuffle(shuffled)
+            rboth, rmain, rfeat = shuffled[:3], shuffled[3:5], shuffled[5:7]
+            for p in rmain:
+                rour[p] = _version_bump(rng, rbase[p])
+            for p in rfeat:
+                rthe[p] = _version_bump(rng, rbase[p])
+            for p in rboth:
+                a, b = _version_bump(rng, rbase[p]), _version_bump(rng, rbase[p])
+                while a == b:
+                    b = _version_bump(rng, b)
+                rour[p], rthe[p] = a, b
+            newp = [p for p in PACKAGES if p not in rbase]
+            add_m, add_f = rng.sample(newp, 2)
+            rour[add_m] = f"{rng.randint(1, 4)}.{rng.randint(0, 9)}.0"
+            rthe[add_f] = f"{rng.randint(1, 4)}.{rng.randint(0, 9)}.0"
+            req_expected = {}
+            for p in sorted(set(rour) | set(rthe)):
+                b0, o, t = rbase.get(p), rour.get(p), rthe.get(p)
+                if o is None:
+                    req_expected[p] = t
+                elif t is None:
+                    req_expected[p] = o
+                elif o == t or t == b0:
+                    req_expected[p] = o
+                elif o == b0:
+                    req_expected[p] = t
+                else:
+                    req_expected[p] = max(o, t, key=_vkey)
+
+            def req_text(d):
+                return "".join(f"{p}=={d[p]}\n" for p in sorted(d))
+
+        # ----- history -----
+        plan = RepoPlan(repo, "main", devs[0], 1_680_000_000 + rng.randrange(30_000_000),
+                        config=[("user.name", "Integration Bot"), ("user.email", "integration@example.com")])
+        base_files = {ini_path: ini_text(base), code_path: code_base, "README.md": readme_base}
+        if req:
+            base_files["requirements.txt"] = req_text(rbase)
+        plan.commit(rng, f"Initial {svc} service layout", base_files, who=devs[0])
+        plan.commit(rng, "ci: add lint job", {".ci/lint.sh": "#!/bin/sh\npython3 -m pyflakes src || true\n"},
+                    who=devs[1])
+        plan.git(None, "checkout", "-q", "-b", branch)
+        # feature side, in two or three commits
+        plan.commit(rng, f"{feat}: add design notes", {doc_path: doc_text}, who=devs[2])
+        mid = {s: dict(theirs[s]) for s in sec_names}
+        feat_keys = sorted(set(feat_only) | set(both))
+        for s, k in feat_keys[len(feat_keys) // 2:]:
+            mid[s][k] = base[s][k]
+        for (s, k) in added:
+            if s == add_secs[1]:
+                mid[s].pop(k, None)
+        plan.commit(rng, f"{feat}: tune settings for the new flow", {ini_path: ini_text(mid)}, who=devs[2])
+        plan.commit(rng, f"{feat}: pipeline limits and remaining config", {ini_path: ini_text(theirs),
+                    code_path: code_theirs, **({"requirements.txt": req_text(rthe)} if req else {})}, who=devs[3])
+        plan.git(None, "checkout", "-q", "main")
+        plan.commit(rng, "ops: raise limits after load test", {ini_path: ini_text(ours), code_path: code_ours},
+                    who=devs[1])
+        main_last = "docs: on-call pointer in README"
+        plan.commit(rng, main_last, {"README.md": readme_main,
+                                     **({"requirements.txt": req_text(rour)} if req else {})}, who=devs[0])
+        main_tip_date = plan.clock
+        feat_tip = f"{feat}: pipeline limits and remaining config"
+
+        # ----- instruction -----
+        timeout_keys = sorted({k for (s, k), kind in kinds.items() if kind == "timeout"} |
+                              {k for (s, k) in added if "timeout" in k})
+        list_keys = sorted({k for (s, k), kind in kinds.items() if kind.startswith("list_")})
+        intro = pick(rng, [
+            f"The `{branch}` work for `{svc}` is approved and has to land on `main` today.",
+            f"Release prep for `{svc}`: `{branch}` must be merged into `main`.",
+            f"We are integrating `{branch}` into `main` of `{svc}`, and the merge conflicts.",
+        ])
+        req_rule = ""
+        if req:
+            req_rule = textwrap.dedent("""\
+                - `requirements.txt` (`name==version` lines): keep every package that either branch has; when
+                  both branches changed the pin of the same package differently, keep the higher version
+                  (compare the dotted numbers numerically). Keep the file sorted by package name, one pin a line.
+                """).rstrip("\n")
+        instruction = textwrap.dedent(f"""\
+            {intro} The repository is `{repo}`. Merge `{branch}` into `main` with a real merge commit
+            (two parents: the current tip of `main` first, the tip of `{branch}` second) and resolve every
+            conflict according to the rules the team agreed on:
+
+            - `{ini_path}` is resolved **per setting** (section + key), comparing each branch with the
+              merge base: a setting changed on only one branch takes that branch's value; a setting added on
+              either branch is kept. When both branches changed the same setting to different values:
+              - timeout settings ({", ".join(f"`{k}`" for k in timeout_keys)}): keep the larger number;
+              - comma-separated list settings ({", ".join(f"`{k}`" for k in list_keys)}): keep the union of the
+                entries of both branches, sorted alphabetically, comma-separated without spaces;
+              - any other setting: the value from `{winner}` wins.
+            @@REQ@@
+            - Every other file must end up exactly as git's automatic merge leaves it.
+
+            Commit the merge on `main` (leave no merge in progress and no conflict markers). Do not rewrite
+            or move `{branch}`, and do not rebase or squash.
+            """).replace("@@REQ@@\n", req_rule + "\n" if req_rule else "")
+
+        # ----- solutions -----
+        resolver = textwrap.dedent(f"""\
+            import configparser, subprocess, sys
+            WINNER_IS_MAIN = {winner == 'main'}
+            TIMEOUTS = {timeout_keys!r}
+            LISTS = {list_keys!r}
+
+            def show(stage, path):
+                r = subprocess.run(["git", "show", f":{{stage}}:{{path}}"], capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise LookupError(path)
+                return r.stdout
+
+            def parse(text):
+                cp = configparser.ConfigParser(interpolation=None)
+                cp.optionxform = str
+                cp.read_string(text)
+                return {{s: dict(cp[s]) for s in cp.sections()}}
+
+            def merge_ini(path):
+                b, o, t = (parse(show(n, path)) for n in (1, 2, 3))
+                out = {{}}
+                for s in list(o) + [s for s in t if s not in o]:
+                    keys = list(b.get(s, {{}})) + [k for k in o.get(s, {{}}) if k not in b.get(s, {{}})]
+                    keys += [k for k in t.get(s, {{}}) if k not in keys]
+                    out[s] = {{}}
+                    for k in keys:
+                        b0, ov, tv = b.get(s, {{}}).get(k), o.get(s, {{}}).get(k), t.get(s, {{}}).get(k)
+                        if ov == tv or tv == b0:
+                            v = ov
+                        elif ov == b0:
+                            v = tv
+                        elif k in TIMEOUTS:
+                            v = str(max(int(ov), int(tv)))
+                        elif k in LISTS:
+                            v = ",".join(sorted(set(ov.split(",")) | set(tv.split(","))))
+                        else:
+                            v = ov if WINNER_IS_MAIN else tv
+                        if v is not None:
+                            out[s][k] = v
+                head = [l for l in show(2, path).splitlines() if l.startswith(";")]
+                lines = head + [""]
+                for s, kv in out.items():
+                    lines.append(f"[{{s}}]")
+                    lines += [f"{{k}} = {{v}}" for k, v in kv.items()]
+                    lines.append("")
+                open(path, "w").write("\\n".join(lines))
+
+            def merge_req(path):
+                def parse_req(text):
+                    return dict(l.split("==") for l in text.split() if "==" in l)
+                b, o, t = (parse_req(show(n, path)) for n in (1, 2, 3))
+                key = lambda v: tuple(int(x) for x in v.split("."))
+                out = {{}}
+                for p in sorted(set(o) | set(t)):
+                    b0, ov, tv = b.get(p), o.get(p), t.get(p)
+                    if ov is None or ov == b0 and tv is not None:
+                        out[p] = tv
+                    elif tv is None or tv == b0 or tv == ov:
+                        out[p] = ov
+                    else:
+                        out[p] = max(ov, tv, key=key)
+                open(path, "w").write("".join(f"{{p}}=={{v}}\\n" for p, v in sorted(out.items())))
+
+            for path in sys.argv[1:]:
+                try:
+                    (merge_req if path.endswith(".txt") else merge_ini)(path)
+                except LookupError:
+                    print("not conflicted, left as merged:", path)
+            """)
+        conflicted = [ini_path] + (["requirements.txt"] if req else [])
+        files: dict[str, str | bytes] = dict(plan.files())
+        files["solution/resolve.py"] = resolver
+        solve = textwrap.dedent(f"""\
+            #!/bin/bash
+            # Reference: merge, resolve the conflicted files key by key (3-way, from the index stages), commit.
+            set -euo pipefail
+            cd {repo}
+            git checkout -q main
+            git log --oneline --graph --all | sed -n '1,20p'
+            git merge --no-ff --no-edit {branch} || true
+            git diff --name-only --diff-filter=U
+            python3 /solution/resolve.py {" ".join(conflicted)}
+            ! grep -n '^<<<<<<<\\|^>>>>>>>' {" ".join(conflicted)}
+            git add {" ".join(conflicted)}
+            git commit -q --no-edit
+            git log --oneline -3
+            git show --stat HEAD | sed -n '1,20p'
+            """)
+        files["solution/solve.sh"] = solve
+        files["solution/wrong/merge_x_theirs.sh"] = textwrap.dedent(f"""\
+            #!/bin/bash
+            # Mistake: lets the feature branch win every conflicting hunk.
+            cd {repo} && git checkout -q main && git merge --no-ff --no-edit -X theirs {branch}
+            """)
+        files["solution/wrong/merge_x_ours.sh"] = textwrap.dedent(f"""\
+            #!/bin/bash
+            # Mistake: keeps main's side of every conflicting hunk.
+            cd {repo} && git checkout -q main && git merge --no-ff --no-edit -X ours {branch}
+            """)
+        files["solution/wrong/squash_merge.sh"] = textwrap.dedent(f"""\
+            #!/bin/bash
+            # Mistake: correct file contents, but a squash commit (one parent) instead of a merge commit.
+            set -e
+            cd {repo}
+            git checkout -q main
+            git merge --squash {branch} || true
+            python3 - {" ".join(conflicted)} <<'EOF'
+            """) + resolver + "EOF\n" + textwrap.dedent(f"""\
+            git add -A
+            git commit -q -m "Merge {branch} (squashed)"
+            """)
+        # Mistake: two-way resolution (ignores the merge base), so one-sided changes of the losing side are lost.
+        two_way = resolver.replace("if ov == tv or tv == b0:", "if ov == tv or tv is None:").replace(
+            "elif ov == b0:\n", "elif ov is None:\n")
+        assert two_way.count("tv is None:") == 1 and "elif ov is None:" in two_way
+        files["solution/wrong/two_way_resolution.sh"] = textwrap.dedent(f"""\
+            #!/bin/bash
+            set -e
+            cd {repo}
+            git checkout -q main
+            git merge --no-ff --no-edit {branch} || true
+            python3 - {" ".join(conflicted)} <<'EOF'
+            """) + two_way + "EOF\n" + textwrap.dedent(f"""\
+            git add {" ".join(conflicted)}
+            git commit -q --no-edit
+            """)
+        exp = {
+            "repo": repo, "branch": branch, "ini": ini_path, "expected_ini": expected,
+            "code_path": code_path, "code": code_expected, "doc_path": doc_path, "doc": doc_text,
+            "readme": readme_main, "main_last": main_last, "main_tip_date": main_tip_date, "feat_tip": feat_tip,
+            "requirements": req_expected,
+        }
+        files["tests/expected.json"] = json.dumps(exp, indent=1, sort_keys=True) + "\n"
+        files["tests/test_outputs.py"] = TEST
+        return TaskDraft(
+            instruction=instruction, dockerfile_body=plan.dockerfile(repo), files=files,
+            tags=["git", "merge", "conflicts", "ini"],
+            agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1500}[level], verifier_timeout_sec=120,
+            expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],
+        )
+
+
+TEST = r'''"""Check the merge commit's shape and every resolved file, read straight from git objects."""
+
+import configparser
+import json
+import os
+import subprocess
+from pathlib import Path
+
+EXP = json.loads((Path(__file__).parent / "expected.json").read_text())
+REPO = EXP["repo"]
+
+
+def git(*args, check=True):
+    r = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+    if check:
+        assert r.returncode == 0, f"git {' '.join(args)}: {r.stderr}"
+    return r.stdout
+
+
+def test_merge_commit_shape():
+    parents = git("rev-list", "--parents", "-n1", "main").split()[1:]
+    assert len(parents) == 2, "main must end in a two-parent merge commit"
+    first, second = parents
+    assert git("log", "-1", "--format=%s", first).strip() == EXP["main_last"]
+    assert int(git("log", "-1", "--format=%ct", first)) == EXP["main_tip_date"]
+    assert second == git("rev-parse", EXP["branch"]).strip(), "second parent must be the feature branch tip"
+    assert git("log", "-1", "--format=%s", second).strip() == EXP["feat_tip"]
+
+
+def test_no_merge_in_progress():
+    assert not os.path.exists(os.path.join(REPO, ".git", "MERGE_HEAD"))
+    assert git("diff", "--name-only", "--diff-filter=U").strip() == ""
+    tree = git("ls-tree", "-r", "--name-only", "main").split()
+    for path in tree:
+        text = git("show", f"main:{path}")
+        for line in text.splitlines():
+            assert not line.startswith(("<<<<<<<", ">>>>>>>", "=======")), f"conflict marker in {path}"
+
+
+def test_ini_resolved_per_setting():
+    cp = configparser.ConfigParser(interpolation=None)
+    cp.optionxform = str
+    cp.read_string(git("show", "main:" + EXP["ini"]))
+    got = {s: dict(cp[s]) for s in cp.sections()}
+    exp = EXP["expected_ini"]
+    assert sorted(got) == sorted(exp), "sections differ"
+    for s in exp:
+        assert sorted(got[s]) == sorted(exp[s]), f"[{s}] keys differ"
+        for k, v in exp[s].items():
+            g = got[s][k].strip()
+            if "," in v or "," in g:
+                assert sorted(x.strip() for x in g.split(",")) == sorted(v.split(",")), f"[{s}] {k}"
+            else:
+                assert g == v, f"[{s}] {k}: got {g!r}, expected {v!r}"
+
+
+def test_auto_merged_files_intact():
+    assert git("show", "main:" + EXP["code_path"]) == EXP["code"]
+    assert git("show", "main:" + EXP["doc_path"]) == EXP["doc"]
+    assert git("show", "main:README.md") == EXP["readme"]
+
+
+def test_requirements_resolved():
+    exp = EXP["requirements"]
+    if exp is None:
+        assert "requirements.txt" not in git("ls-tree", "-r", "--name-only", "main").split()
+        return
+    lines = [l.strip() for l in git("show", "main:requirements.txt").splitlines() if l.strip()]
+    names = [l.split("==")[0] for l in lines]
+    assert names == sorted(names, key=str.lower) and len(names) == len(set(names)), "one sorted pin per package"
+    assert dict(l.split("==") for l in lines) == exp
+'''
