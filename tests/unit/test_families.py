@@ -4,7 +4,6 @@ import hashlib
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
