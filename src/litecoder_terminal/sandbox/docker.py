@@ -33,7 +33,7 @@ DEFAULT_MAX_OUTPUT = 1 << 20
 _KILL_ALL = r"""
 keep=" 1 $$ $LCT_KEEP "
 i=0
-while [ $i -lt 500 ]; do
+while [ $i -lt 200 ]; do
   left=0
   for sig in STOP KILL; do
     for d in /proc/[0-9]*; do
@@ -46,6 +46,9 @@ while [ $i -lt 500 ]; do
   done
   [ $left = 0 ] && break
   i=$((i+1))
+  # A killed process can take a moment to become a zombie on a loaded machine: after a few quick passes, pace
+  # the loop so it waits up to ~10 s instead of spinning through its passes in a few milliseconds.
+  [ $i -gt 3 ] && sleep 0.05
 done
 [ $left = 0 ] || exit 1
 """
