@@ -4,6 +4,7 @@ models joined to a ground-truth file and missing predictions at higher difficult
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 import textwrap
@@ -111,7 +112,7 @@ class ClassificationMetricsReport(TaskFamily):
                     ok = ok and abs(full["macro_avg"]["recall"] - computed[mname]["macro_avg"]["recall"]) > 1e-3
             if multi:
                 f1s = sorted(computed[m]["macro_avg"]["f1"] for m in models)
-                ok = ok and all(b - a > 2e-3 for a, b in zip(f1s, f1s[1:]))
+                ok = ok and all(b - a > 2e-3 for a, b in itertools.pairwise(f1s))
             if ok:
                 break
         else:  # pragma: no cover - the data generator virtually always succeeds quickly

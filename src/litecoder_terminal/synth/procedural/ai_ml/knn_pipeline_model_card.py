@@ -69,7 +69,7 @@ class KnnPipelineModelCard(TaskFamily):
                     else:
                         z = centers[c][feats.index((name, mean, scale, dec))] + rng.gauss(0, 1)
                     v = mean + scale * z
-                    vals.append(f"{v:.{dec}f}" if dec else str(int(round(v))))
+                    vals.append(f"{v:.{dec}f}" if dec else str(round(v)))
                 key = tuple(vals)
                 if key not in seen:  # no two identical feature vectors (exact distance ties)
                     seen.add(key)
@@ -109,7 +109,7 @@ class KnnPipelineModelCard(TaskFamily):
                "selection": f"{root}/selection.csv", "card": f"{root}/model_card.json",
                "pred": f"{root}/predictions.csv"}
         feat_names = [c[0] for c in cols]
-        ptr, pva, pte = fracs
+        ptr, pva, _ = fracs
         def v(*options: str) -> str:
             return pick(rng, list(options))
 

@@ -218,7 +218,8 @@ class CronWindowJobs(TaskFamily):
             users = sorted(rng.sample(USERS, {"easy": 2, "medium": 3, "hard": 3}[level]))
             files: list[tuple[str, str]] = []
 
-            def job_lines(k: int, with_user: bool) -> list[str]:
+            def job_lines(k: int, with_user: bool, start: dt.datetime = start, hours: int = hours,
+                          users: list[str] = users) -> list[str]:
                 out = []
                 for _ in range(k):
                     sched = _schedule(rng, level, start, hours)

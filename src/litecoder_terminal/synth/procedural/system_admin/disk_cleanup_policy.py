@@ -202,8 +202,8 @@ class DiskCleanupPolicy(TaskFamily):
             "tests/expected.json": json.dumps(expected, indent=1, sort_keys=True),
             "tests/test_outputs.py": TEST + (TEST_TOP if top else ""),
         }
-        args = dict(root=root, ref=_epoch(ref), cache_days=cache_days, log_days=log_days, part_days=part_days,
-                    use_logs=use_logs, use_parts=use_parts, top=top, report=report)
+        args = {"root": root, "ref": _epoch(ref), "cache_days": cache_days, "log_days": log_days,
+                "part_days": part_days, "use_logs": use_logs, "use_parts": use_parts, "top": top, "report": report}
         files["solution/solve.sh"] = _solve(**args, mistake="")
         files["solution/wrong/uses-current-clock.sh"] = _solve(**args, mistake="now")
         files["solution/wrong/cutoff-inclusive.sh"] = _solve(**args, mistake="inclusive")

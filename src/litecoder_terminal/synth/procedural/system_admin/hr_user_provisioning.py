@@ -230,9 +230,6 @@ class HrUserProvisioning(TaskFamily):
             """).replace("{rules}", rule_txt)
 
         # expected final state
-        final = {}
-        for p in people:
-            final[p["user"]] = p
         active = {}
         for p in people:
             if p["status"] != "active":
@@ -259,7 +256,7 @@ class HrUserProvisioning(TaskFamily):
             "tests/test_outputs.py": (TEST + (TEST_EXPIRY if contractors else "")).replace("__HRDIR__", hr_dir).replace(
                 "__DIGESTS__", json.dumps({csv_name: _sha(csv_text), "departments.csv": _sha(dept_text)})),
         }
-        args = dict(hr=hr_dir, csv=csv_name, uid_base=uid_base, dupes=dupes, contractors=contractors)
+        args = {"hr": hr_dir, "csv": csv_name, "uid_base": uid_base, "dupes": dupes, "contractors": contractors}
         files["solution/solve.sh"] = _solve(**args, mistake="")
         files["solution/wrong/default-home-mode.sh"] = _solve(**args, mistake="homemode")
         files["solution/wrong/create-everyone.sh"] = _solve(**args, mistake="everyone")

@@ -212,7 +212,7 @@ class ServiceConfigRepair(TaskFamily):
 
         # configuration
         conf_lines = [f"# {svc} configuration - managed by hand since the CM migration",
-                      f"listen_address = 127.0.0.1", f"listen_port = {port}",
+                      "listen_address = 127.0.0.1", f"listen_port = {port}",
                       f"data_dir = /var/lib/{svc}", f"workers = {rng.randint(2, 8)}",
                       f"log_level = {rng.choice(['info', 'warning'])}", f"cache_mb = {rng.choice([64, 128, 256])}"]
         if "key" in faults:
