@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from litecoder_terminal.llm import (Budget, BudgetExceeded, LLMCache, LLMClient, LLMConfig, LLMError, Reply,
-                                    ScriptedLLMServer)
+from litecoder_terminal.llm import (
+    Budget,
+    BudgetExceeded,
+    LLMCache,
+    LLMClient,
+    LLMConfig,
+    LLMError,
+    Reply,
+    ScriptedLLMServer,
+)
 
 
 @pytest.fixture
@@ -81,3 +89,16 @@ def test_explicit_prices_give_a_cost(server):
 def test_unscripted_request_is_a_loud_error(server):
     with pytest.raises(LLMError, match="no reply scripted"):
         _client(server, retries=0).complete([{"role": "user", "content": "unknown"}])
+
+
+def test_script_file_rules_and_errors(tmp_path):
+    from litecoder_terminal.llm.scripted import load_script
+
+    good = tmp_path / "script.yaml"
+    good.write_text("rules:\n  - match: 'ping'\n    replies: ['pong', {status: 429}]\n")
+    rules = load_script(good)
+    assert rules[0].match == "ping" and rules[0].replies[0] == "pong" and rules[0].replies[1].status == 429
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - replies: ['x']\n")
+    with pytest.raises(ValueError, match=r"bad.yaml: rules\[0\]"):
+        load_script(bad)

@@ -204,7 +204,7 @@ class LLMClient:
             t0 = time.monotonic()
             try:
                 resp = litellm.completion(**kwargs)
-            except Exception as e:  # noqa: BLE001 - classified below
+            except Exception as e:
                 last = e
                 if type(e).__name__ not in _TRANSIENT or attempt == cfg.retries:
                     raise LLMError(f"{cfg.model}: {type(e).__name__}: {e}") from e

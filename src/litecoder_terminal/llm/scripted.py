@@ -14,10 +14,10 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Union
 
 
 @dataclass
@@ -27,13 +27,13 @@ class Reply:
     delay_sec: float = 0.0
 
 
-Responder = Callable[[list[dict]], Union[str, Reply, None]]
+Responder = Callable[[list[dict]], str | Reply | None]
 
 
 @dataclass
 class Rule:
     match: str
-    replies: list[Union[str, Reply, Responder]]
+    replies: list[str | Reply | Responder]
     where: str = "last"  # last | any | system
     repeat_last: bool = True
     used: int = 0
@@ -45,13 +45,13 @@ class Rule:
             texts = [_content(m) for m in messages if m.get("role") == "system"]
         else:
             texts = [_content(m) for m in messages]
-        rx = re.compile(self.match, re.S)
+        rx = re.compile(self.match, re.DOTALL)
         return any(rx.search(t) for t in texts)
 
     def exhausted(self) -> bool:
         return not self.repeat_last and self.used >= len(self.replies)
 
-    def next(self) -> Union[str, Reply, Responder]:
+    def next(self) -> str | Reply | Responder:
         i = min(self.used, len(self.replies) - 1)
         self.used += 1
         return self.replies[i]
@@ -79,20 +79,20 @@ class ScriptedLLMServer:
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------
-    def start(self, port: int = 0, host: str = "127.0.0.1") -> "ScriptedLLMServer":
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> ScriptedLLMServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:  # quiet
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server API
+            def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith("/models"):
                     self._send(200, {"object": "list", "data": [{"id": server.model, "object": "model"}]})
                 else:
                     self._send(404, {"error": {"message": "not found"}})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 try:
                     body = json.loads(self.rfile.read(length) or b"{}")
@@ -130,14 +130,14 @@ class ScriptedLLMServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> "ScriptedLLMServer":
+    def __enter__(self) -> ScriptedLLMServer:
         return self.start() if self._httpd is None else self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
     # -- behaviour -------------------------------------------------------------------------------------------
-    def add(self, match: str, *replies: Union[str, Reply, Responder], where: str = "last",
+    def add(self, match: str, *replies: str | Reply | Responder, where: str = "last",
             repeat_last: bool = True) -> Rule:
         rule = Rule(match, list(replies), where, repeat_last)
         with self._lock:
