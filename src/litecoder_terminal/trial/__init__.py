@@ -6,8 +6,11 @@ from litecoder_terminal.trial.run import (
     TrialError,
     TrialResult,
     TrialStatus,
+    grade,
     parse_reward,
     run_trial,
+    start_sandbox,
 )
 
-__all__ = ["ErrorKind", "PhaseTiming", "TrialError", "TrialResult", "TrialStatus", "parse_reward", "run_trial"]
+__all__ = ["ErrorKind", "PhaseTiming", "TrialError", "TrialResult", "TrialStatus", "grade", "parse_reward", "run_trial",
+           "start_sandbox"]

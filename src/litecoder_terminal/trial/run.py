@@ -14,10 +14,12 @@ from pydantic import BaseModel, Field
 from litecoder_terminal.agents import Agent
 from litecoder_terminal.sandbox import DockerEngine, Limits, Sandbox, SandboxError
 from litecoder_terminal.task import NetworkMode, TaskConfig, TaskDir
+from litecoder_terminal.trial.tamper import toolchain_tampering
 
 LOGS_DIR = "/logs"
 VERIFIER_DIR = "/logs/verifier"
 TESTS_DIR = "/tests"
+SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 class TrialStatus(str, Enum):
@@ -54,6 +56,7 @@ class TrialResult(BaseModel):
     verifier_exit_code: int | None = None
     image: str | None = None
     timings: dict[str, PhaseTiming] = Field(default_factory=dict)
+    tamper: list[str] | None = None  # why the grade is 0 without running the verifier (see trial/tamper.py)
     started_at: str = ""
     seconds: float = 0.0
 
@@ -119,6 +122,102 @@ class _Phase:
         self.result.timings[self.name] = PhaseTiming(started_at=self.started, seconds=round(time.monotonic() - self.t0, 4))
 
 
+def start_sandbox(engine: DockerEngine, image: str, config: TaskConfig,
+                  labels: dict[str, str] | None = None) -> Sandbox:
+    """The task's container as every attempt gets it: its limits, env, workdir, labels, the agent's network."""
+    agent_net = config.phase_network("agent") is NetworkMode.PUBLIC
+    verifier_net = config.phase_network("verifier") is NetworkMode.PUBLIC
+    box = engine.start(image, limits=Limits(config.environment.cpus, config.environment.memory_mb, config.pids_limit),
+                       network=agent_net or verifier_net, env=config.environment.env,
+                       workdir=config.environment.workdir, labels=labels,
+                       setup=f"mkdir -p {LOGS_DIR}/agent {VERIFIER_DIR}")
+    try:
+        box.set_network(agent_net)
+    except BaseException:
+        box.close()
+        raise
+    return box
+
+
+def tamper_check_enabled(config: TaskConfig) -> bool:
+    """`[verifier] lct_tamper_check = false` turns the toolchain check off (tasks that upgrade system python)."""
+    return bool(getattr(config.verifier, "lct_tamper_check", True))
+
+
+def _survivors(box: Sandbox, wait_sec: float = 3.0) -> int:
+    """Processes beyond init and the keepalive after kill_all, counted by the host (0 when the kill worked)."""
+    expected = 1 + len(box.keep_pids)
+    deadline = time.monotonic() + wait_sec
+    while True:
+        extra = box.process_count() - expected
+        if extra <= 0 or time.monotonic() >= deadline:
+            return max(extra, 0)
+        time.sleep(0.05)  # an exec that just ended can take a moment to leave the process table
+
+
+def grade(box: Sandbox, task: TaskDir, config: TaskConfig, result: TrialResult, *, trial_dir: Path,
+          cleanup_paths: list[str]) -> None:
+    """The one way an attempt is graded (run_trial and the RL env both call it); fills `result` in.
+
+    Kill everything the agent left, remove its files, any reward or tests it planted; check on the host that no
+    process survived and the verifier's toolchain is untouched (else graded 0, cause in `result.tamper`); copy the
+    tests in fresh, run test.sh, read the reward. Raises SandboxError for harness failures.
+    """
+    clock = _Clock(result)
+    with clock.phase("verifier_setup"):
+        if not box.is_running():
+            raise SandboxError("the container stopped during the agent phase")
+        # Nothing the agent started may outlive its phase, nor may any reward or test it left behind.
+        stale = " ".join(f"'{p}'" for p in [*cleanup_paths, TESTS_DIR, VERIFIER_DIR])
+        cleanup_error: SandboxError | None = None
+        try:
+            # the system PATH: shims the agent put in /usr/local/bin must not run as the harness
+            box.kill_all(then=f"PATH={SYSTEM_PATH}; rm -rf {stale} && mkdir -p {VERIFIER_DIR}")
+        except SandboxError as e:
+            cleanup_error = e  # tampering explains it (graded 0) or it is a harness failure (raised below)
+        # Judged from outside: a subverted killer (a planted loader, shell or libc) cannot hide from the host.
+        tamper = []
+        survivors = 0 if cleanup_error else _survivors(box)  # after a failed kill, survivors prove nothing
+        if survivors:
+            tamper.append(f"{survivors} process(es) survived the end of the agent phase")
+        if tamper_check_enabled(config):
+            tamper += toolchain_tampering(box.changed_paths())
+        if cleanup_error is not None:
+            if not tamper or not box.is_running():
+                raise cleanup_error
+            tamper.append(f"the clean-up after the agent failed: {cleanup_error}")
+        if not tamper:
+            box.set_network(config.phase_network("verifier") is NetworkMode.PUBLIC)
+            box.put_dir(task.tests_dir, TESTS_DIR)
+    if tamper:
+        result.tamper = tamper
+        result.reward, result.rewards = 0.0, {"reward": 0.0, "tampered": 1.0}
+        result.status = TrialStatus.GRADED
+        _write(trial_dir / "verifier" / "tamper.txt", "\n".join(tamper) + "\n")
+        return
+    with clock.phase("verifier"):
+        # As Harbor does: run by path (its shebang decides), as `[verifier] user`, else the image's USER. The shell
+        # by absolute path: the agent may have planted a `sh` earlier on PATH.
+        verdict = box.exec(["/bin/sh", "-c", f"chmod +x {TESTS_DIR}/test.sh && exec {TESTS_DIR}/test.sh"],
+                           env=config.verifier.env or None, timeout_sec=config.verifier.timeout_sec,
+                           user=str(config.verifier.user) if config.verifier.user is not None else None)
+        result.verifier_exit_code = verdict.exit_code
+        verifier_dir = trial_dir / "verifier"
+        for stale_file in ("reward.json", "reward.txt"):
+            (verifier_dir / stale_file).unlink(missing_ok=True)
+        box.get_dir(VERIFIER_DIR, verifier_dir)
+        _write(verifier_dir / "test-stdout.txt", verdict.output)
+    if verdict.timed_out:
+        result.error = TrialError(kind=ErrorKind.VERIFIER,
+                                  cause=f"verifier timed out after {config.verifier.timeout_sec:.0f}s")
+        return
+    try:
+        result.reward, result.rewards = parse_reward(verifier_dir)
+        result.status = TrialStatus.GRADED
+    except RewardError as e:
+        result.error = TrialError(kind=ErrorKind.VERIFIER, cause=str(e))
+
+
 def run_trial(task: TaskDir, agent: Agent, engine: DockerEngine, *, image: str, trial_dir: Path,
               config: TaskConfig | None = None, labels: dict[str, str] | None = None) -> TrialResult:
     """One attempt in a fresh container from `image` (already built). Never raises for harness failures."""
@@ -129,50 +228,16 @@ def run_trial(task: TaskDir, agent: Agent, engine: DockerEngine, *, image: str, 
     t0 = time.monotonic()
     clock = _Clock(result)
     box: Sandbox | None = None
-    agent_net = config.phase_network("agent") is NetworkMode.PUBLIC
-    verifier_net = config.phase_network("verifier") is NetworkMode.PUBLIC
     try:
         with clock.phase("environment_setup"):
-            box = engine.start(image, limits=Limits(config.environment.cpus, config.environment.memory_mb,
-                                                    config.pids_limit),
-                               network=agent_net or verifier_net, env=config.environment.env,
-                               workdir=config.environment.workdir, labels=labels,
-                               setup=f"mkdir -p {LOGS_DIR}/agent {VERIFIER_DIR}")
-            box.set_network(agent_net)
+            box = start_sandbox(engine, image, config, labels)
         with clock.phase("agent_execution"):
             outcome = agent.run(box, task, config, config.agent_timeout_sec)
         result.agent_exit_code, result.agent_timed_out = outcome.exit_code, outcome.timed_out
         _write(trial_dir / "agent" / "output.txt", outcome.output)
         if outcome.trajectory is not None:
             _write(trial_dir / "agent" / "trajectory.json", json.dumps(outcome.trajectory, indent=2))
-        with clock.phase("verifier_setup"):
-            if not box.is_running():
-                raise SandboxError("the container stopped during the agent phase")
-            # Nothing the agent started may outlive its phase, nor may any reward or test it left behind.
-            stale = " ".join(f"'{p}'" for p in [*agent.cleanup_paths(), TESTS_DIR, VERIFIER_DIR])
-            box.kill_all(then=f"rm -rf {stale} && mkdir -p {VERIFIER_DIR}")
-            box.set_network(verifier_net)
-            box.put_dir(task.tests_dir, TESTS_DIR)
-        with clock.phase("verifier"):
-            # As Harbor does: run by path (its shebang decides), as `[verifier] user`, else the image's USER.
-            verdict = box.exec(["sh", "-c", f"chmod +x {TESTS_DIR}/test.sh && exec {TESTS_DIR}/test.sh"],
-                               env=config.verifier.env or None, timeout_sec=config.verifier.timeout_sec,
-                               user=str(config.verifier.user) if config.verifier.user is not None else None)
-            result.verifier_exit_code = verdict.exit_code
-            verifier_dir = trial_dir / "verifier"
-            for stale_file in ("reward.json", "reward.txt"):
-                (verifier_dir / stale_file).unlink(missing_ok=True)
-            box.get_dir(VERIFIER_DIR, verifier_dir)
-            _write(verifier_dir / "test-stdout.txt", verdict.output)
-        if verdict.timed_out:
-            result.error = TrialError(kind=ErrorKind.VERIFIER,
-                                      cause=f"verifier timed out after {config.verifier.timeout_sec:.0f}s")
-        else:
-            try:
-                result.reward, result.rewards = parse_reward(verifier_dir)
-                result.status = TrialStatus.GRADED
-            except RewardError as e:
-                result.error = TrialError(kind=ErrorKind.VERIFIER, cause=str(e))
+        grade(box, task, config, result, trial_dir=trial_dir, cleanup_paths=agent.cleanup_paths())
     except SandboxError as e:
         result.error = TrialError(kind=ErrorKind.INFRA, cause=str(e))
     except Exception as e:  # noqa: BLE001 - a trial records every failure instead of raising into the batch

@@ -1,0 +1,52 @@
+"""The RL action grammar and the host-side toolchain-tamper rules (no Docker)."""
+
+import pytest
+
+from litecoder_terminal.rl.env import Command, Keys, parse_action
+from litecoder_terminal.trial.tamper import toolchain_tampering
+
+
+def test_action_forms():
+    assert parse_action("ls -la") == ([Command("ls -la")], False)
+    assert parse_action({"keystrokes": "vim x\n", "duration": 0.5}) == ([Keys("vim x\n", 0.5)], False)
+    assert parse_action({"keystrokes": "C-c"}) == ([Keys("C-c", 1.0)], False)
+    assert parse_action({"submit": True}) == ([], True)
+    assert parse_action([{"keystrokes": "echo hi\n", "duration": 0}, "pwd", {"task_complete": True}]) == (
+        [Keys("echo hi\n", 0.0), Command("pwd")], True)
+    assert parse_action({"keystrokes": "exit\n", "task_complete": True}) == ([Keys("exit\n", 1.0)], True)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (3, "int"), ({"keys": "ls"}, "unknown key"), ({"keystrokes": 5}, "string"),
+    ({"keystrokes": "x", "duration": -1}, "duration"), ({"keystrokes": "x", "duration": True}, "duration"),
+    ({"submit": False}, "neither"), ([["ls"]], "list"),
+])
+def test_bad_actions_are_named(bad, message):
+    with pytest.raises(ValueError, match=message):
+        parse_action(bad)
+
+
+def test_honest_changes_are_not_tampering():
+    changes = [("C", "/usr"), ("C", "/usr/lib"), ("C", "/usr/lib/python3"), ("C", "/usr/lib/python3/dist-packages"),
+               ("A", "/usr/lib/python3/dist-packages/requests"), ("A", "/usr/lib/python3/dist-packages/requests/x.py"),
+               ("A", "/usr/local/lib/python3.11/dist-packages/pytest/__init__.py"),  # pip: not on the verifier's path
+               ("C", "/usr/lib/x86_64-linux-gnu"), ("A", "/usr/lib/x86_64-linux-gnu/libfoo.so.1"),
+               ("A", "/usr/sbin/docker-init"), ("D", "/usr/lib/python3.11/EXTERNALLY-MANAGED"),
+               ("C", "/usr/bin"), ("A", "/usr/bin/jq2"), ("A", "/usr/local/bin/mytool"), ("C", "/etc/ld.so.cache"),
+               ("A", "/root/out.txt"), ("D", "/app/old.txt"), ("C", "/etc/hosts")]
+    assert toolchain_tampering(changes) == []
+
+
+@pytest.mark.parametrize("change", [
+    ("C", "/usr/lib/python3/dist-packages/_pytest/main.py"), ("D", "/usr/lib/python3/dist-packages/pluggy/_hooks.py"),
+    ("A", "/usr/lib/python3/dist-packages/pytest/evil.py"), ("C", "/usr/lib/python3/dist-packages/packaging/version.py"),
+    ("A", "/usr/lib/python3.11/sitecustomize.py"), ("A", "/usr/lib/python3.11/pytest.py"),
+    ("C", "/etc/python3.11/sitecustomize.py"), ("C", "/usr/bin/python3"), ("D", "/usr/bin/python3.11"),
+    ("C", "/usr/bin/sh"), ("C", "/usr/bin/dash"), ("C", "/usr/bin/env"), ("C", "/usr/bin/mkdir"),
+    ("A", "/usr/local/bin/sh"), ("A", "/usr/local/bin/python3"), ("A", "/usr/local/sbin/chmod"),
+    ("A", "/etc/ld.so.preload"), ("C", "/usr/lib/x86_64-linux-gnu/libc.so.6"), ("C", "/bin"),
+    ("C", "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"), ("C", "/usr/lib64/ld-linux-x86-64.so.2"),
+])
+def test_toolchain_changes_are_tampering(change):
+    parents = [("C", "/usr"), ("C", "/etc")]
+    assert toolchain_tampering([*parents, change]) == [f"{change[0]} {change[1]}"]
