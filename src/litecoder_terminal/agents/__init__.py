@@ -1,4 +1,5 @@
-"""Agents act in a sandbox during the agent phase: oracle (reference solution), nop, script:PATH and replay."""
+"""Agents act in a sandbox during the agent phase: oracle (reference solution), nop, script:PATH, replay and
+terminus (an LLM driving a tmux terminal, imported lazily: it pulls in the LLM client)."""
 
 from litecoder_terminal.agents.basic import Agent, AgentOutcome, NopAgent, OracleAgent, ScriptAgent, agent_from_spec
 from litecoder_terminal.agents.replay import ReplayAgent, parse_script, plan_replay

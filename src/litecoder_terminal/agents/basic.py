@@ -79,7 +79,14 @@ class ScriptAgent:
         return [SCRIPT_AGENT_DIR]
 
 
-def agent_from_spec(spec: str) -> Agent:
+def agent_from_spec(spec: str, llm=None, **settings) -> Agent:
+    """An agent by name. `terminus` needs `llm` (an LLMClient); `settings` go to TerminusAgent (max_turns, salt...)."""
+    if spec == "terminus":
+        if llm is None:
+            raise ValueError("the terminus agent needs a model: give --model (and --api-base for a local server)")
+        from litecoder_terminal.agents.terminus import TerminusAgent
+
+        return TerminusAgent(llm, **settings)
     if spec == "oracle":
         return OracleAgent()
     if spec in ("nop", "noop"):
@@ -90,4 +97,4 @@ def agent_from_spec(spec: str) -> Agent:
         if not path.is_file():
             raise ValueError(f"agent script {path} does not exist")
         return ScriptAgent(path)
-    raise ValueError(f"unknown agent {spec!r}: use oracle, nop, replay or script:PATH")
+    raise ValueError(f"unknown agent {spec!r}: use oracle, nop, replay, terminus or script:PATH")
