@@ -211,6 +211,298 @@ def gc(
     console.print(f"removed {removed} container(s)" + (f", {removed_images} image(s)" if images else ""))
 
 
+# ---------------------------------------------------------------------------------------------------------
+# rollouts, calibration and datasets (agents → trials → SFT / RL)
+# ---------------------------------------------------------------------------------------------------------
+
+_AgentOpt = Annotated[str, typer.Option(help="oracle, nop, replay, terminus or script:PATH")]
+_ModelOpt = Annotated[Optional[str], typer.Option(help="LiteLLM model for terminus, e.g. openai/gpt-4.1, "
+                                                       "hosted_vllm/Qwen/Qwen3-32B")]
+_ApiBaseOpt = Annotated[Optional[str], typer.Option(help="OpenAI-compatible server URL (vLLM, SGLang, Ollama...)")]
+
+
+def _rollout(tasks: list[Path], agent: str, model: str | None, api_base: str | None, api_key_env: str | None,
+             temperature: float, max_turns: int, context_tokens: int, attempts: int, jobs: int, out: Path,
+             image_map: list[str], max_cost: float | None) -> dict:
+    from litecoder_terminal.agents import agent_from_spec
+    from litecoder_terminal.runner.rollout import run_rollout
+
+    paths = find_task_dirs(tasks)
+    if not paths:
+        err.print("[red]error:[/red] no task dirs found")
+        raise typer.Exit(2)
+    llm, key = None, agent
+    if agent == "terminus":
+        if not model:
+            raise typer.BadParameter("--agent terminus needs --model")
+        from litecoder_terminal.llm import Budget, LLMCache, LLMClient, LLMConfig
+
+        llm = LLMClient(LLMConfig(model=model, api_base=api_base, api_key_env=api_key_env, temperature=temperature,
+                                  concurrency=max(1, jobs)),
+                        cache=LLMCache(out / "llm-cache.sqlite"), budget=Budget(max_cost=max_cost))
+        key = f"terminus|{model}|t={temperature}|turns={max_turns}|ctx={context_tokens}"
+
+    def make(attempt: int):
+        if llm is None:
+            return agent_from_spec(agent)
+        return agent_from_spec(agent, llm=llm, max_turns=max_turns, context_tokens=context_tokens,
+                               salt=f"attempt-{attempt}")
+
+    try:
+        make(1)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
+    engine = _engine()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as progress:
+        bar = progress.add_task("rollout", total=len(paths) * attempts)
+
+        def done(rec, resumed: bool) -> None:
+            what = f"reward {rec.reward}" if rec.status == "graded" else f"error ({rec.error_kind})"
+            progress.update(bar, advance=1,
+                            description=f"{rec.task}#{rec.attempt}: {what}{' (ledger)' if resumed else ''}")
+
+        summary = run_rollout(paths, make, agent_key=key, engine=engine, out_dir=out, attempts=attempts, jobs=jobs,
+                              image_map=_parse_image_map(image_map), on_done=done)
+    table = Table(title=f"lct rollout: {agent}{' ' + model if model else ''}")
+    ks = [k for k in ("1", "2", "5", "10", str(attempts)) if int(k) <= attempts]
+    ks = list(dict.fromkeys(ks))
+    for col in ("task", "domain", "rewards", "errors", *[f"pass@{k}" for k in ks], "tokens", "cost $"):
+        table.add_column(col, overflow="fold")
+    fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
+    for r in summary["tasks"]:
+        table.add_row(r["task"], r["domain"], " ".join("E" if x is None else f"{x:g}" for x in r["rewards"]),
+                      str(len(r["errors"])), *[fmt(r["pass_at_k"][k]) for k in ks],
+                      str(r["prompt_tokens"] + r["completion_tokens"]), f"{r['cost_usd']:.4f}")
+    o = summary["overall"]
+    table.add_row("[b]all[/b]", "", f"{o['graded']}/{o['trials']} graded", str(o["errors"]),
+                  *[fmt(o["pass_at_k"][k]) for k in ks], str(o["prompt_tokens"] + o["completion_tokens"]),
+                  f"{o['cost_usd']:.4f}")
+    console.print(table)
+    console.print(f"trials in {out}; summary in {out / 'summary.json'}"
+                  + (f"; {o['errors']} infra/verifier error(s), not counted in pass@k" if o["errors"] else ""))
+    return summary
+
+
+@app.command()
+def rollout(
+    tasks: Annotated[list[Path], typer.Argument(help="task dirs or trees of task dirs")],
+    agent: _AgentOpt = "terminus",
+    model: _ModelOpt = None,
+    api_base: _ApiBaseOpt = None,
+    api_key_env: Annotated[Optional[str], typer.Option(help="env var holding the API key")] = None,
+    temperature: Annotated[float, typer.Option(help="sampling temperature")] = 0.7,
+    max_turns: Annotated[int, typer.Option(help="terminus: turns before the run is cut (truncated)")] = 50,
+    context_tokens: Annotated[int, typer.Option(help="terminus: summarise older turns beyond this estimate")] = 32000,
+    attempts: Annotated[int, typer.Option("--attempts", "-k", help="independent attempts per task")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="trials at once")] = 2,
+    out: Annotated[Path, typer.Option("--out", "-o", help="rollout dir (reuse it to resume)")] = Path("jobs/rollout"),
+    image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
+    max_cost: Annotated[Optional[float], typer.Option(help="stop paying for model calls beyond this (USD)")] = None,
+) -> None:
+    """K attempts of an agent on tasks: trials with ATIF trajectories, rewards, pass@k, tokens; resumable."""
+    summary = _rollout(tasks, agent, model, api_base, api_key_env, temperature, max_turns, context_tokens, attempts,
+                       jobs, out, image_map, max_cost)
+    raise typer.Exit(0 if summary["overall"]["errors"] == 0 else 1)
+
+
+@app.command()
+def calibrate(
+    tasks: Annotated[list[Path], typer.Argument(help="task dirs or trees of task dirs")],
+    agent: _AgentOpt = "terminus",
+    model: _ModelOpt = None,
+    api_base: _ApiBaseOpt = None,
+    api_key_env: Annotated[Optional[str], typer.Option(help="env var holding the API key")] = None,
+    temperature: Annotated[float, typer.Option(help="sampling temperature")] = 0.7,
+    max_turns: Annotated[int, typer.Option(help="terminus: turns before the run is cut")] = 50,
+    context_tokens: Annotated[int, typer.Option(help="terminus: summarise older turns beyond this estimate")] = 32000,
+    attempts: Annotated[int, typer.Option("--attempts", "-k", help="attempts per task")] = 8,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="trials at once")] = 2,
+    out: Annotated[Path, typer.Option("--out", "-o", help="rollout dir; calibration.jsonl goes here")] = Path("jobs/calibrate"),
+    image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
+    max_cost: Annotated[Optional[float], typer.Option(help="stop paying for model calls beyond this (USD)")] = None,
+) -> None:
+    """Pass rate per task (K attempts), written to OUT/calibration.jsonl for `lct export rl --calibration`."""
+    from litecoder_terminal.runner.rollout import calibration_rows
+
+    summary = _rollout(tasks, agent, model, api_base, api_key_env, temperature, max_turns, context_tokens, attempts,
+                       jobs, out, image_map, max_cost)
+    rows = calibration_rows(summary)
+    (out / "calibration.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    console.print(f"pass rates of {len(rows)} task(s) in {out / 'calibration.jsonl'}")
+
+
+export_app = typer.Typer(help="Datasets from rollouts (SFT) and tasks (RL manifest).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("sft")
+def export_sft(
+    runs: Annotated[list[Path], typer.Argument(help="rollout dirs or trial dirs")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output file (.jsonl or .parquet)")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="sharegpt, openai or parquet")] = "sharegpt",
+    min_reward: Annotated[float, typer.Option(help="keep trials with reward >= this (rejection sampling)")] = 1.0,
+    loop_repeats: Annotated[int, typer.Option(help="drop runs repeating keystrokes/screens this many times")] = 4,
+    keep_truncated: Annotated[bool, typer.Option(help="also keep runs that did not finish on their own")] = False,
+) -> None:
+    """SFT conversations from rollout trials: filtered by reward, truncation and loops, de-duplicated."""
+    from litecoder_terminal.export.sft import FORMATS, collect_sft, write_sft
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format {fmt!r}: use {', '.join(FORMATS)}")
+    try:
+        records, stats = collect_sft(runs, min_reward=min_reward, loop_repeats=loop_repeats,
+                                     keep_truncated=keep_truncated)
+    except ValueError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
+    write_sft(records, out, fmt)
+    s = stats.as_dict()
+    table = Table(title=f"lct export sft → {out}")
+    table.add_column("statistic")
+    table.add_column("value", overflow="fold")
+    for k in ("trials", "records", "turns_mean", "turns_max", "tokens_estimate"):
+        table.add_row(k, str(s[k]))
+    table.add_row("dropped", ", ".join(f"{k}: {v}" for k, v in sorted(s["dropped"].items())) or "-")
+    table.add_row("domains", ", ".join(f"{k}: {v}" for k, v in s["domains"].items()) or "-")
+    console.print(table)
+    print(json.dumps(s))
+
+
+@export_app.command("rl")
+def export_rl(
+    tasks: Annotated[list[Path], typer.Argument(help="task dirs or trees of task dirs")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="manifest file (.jsonl or .parquet)")],
+    calibration: Annotated[Optional[Path], typer.Option(help="calibration.jsonl from lct calibrate")] = None,
+    min_pass: Annotated[float, typer.Option(help="with --calibration: drop tasks solved less often")] = 0.1,
+    max_pass: Annotated[float, typer.Option(help="with --calibration: drop tasks solved more often")] = 0.9,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or parquet")] = "jsonl",
+) -> None:
+    """The RL environment manifest: task, domain, difficulty, pass rate, content hash."""
+    from litecoder_terminal.export.rl import rl_manifest, write_manifest
+
+    if fmt not in ("jsonl", "parquet"):
+        raise typer.BadParameter(f"--format {fmt!r}: use jsonl or parquet")
+    paths = find_task_dirs(tasks)
+    try:
+        rows, dropped = rl_manifest(paths, calibration=calibration, min_pass=min_pass, max_pass=max_pass)
+    except (OSError, ValueError) as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
+    write_manifest(rows, out, fmt)
+    console.print(f"{len(rows)} environment(s) of {len(paths)} task(s) → {out}"
+                  + (f" (dropped: {', '.join(f'{k} {v}' for k, v in dropped.items() if v)})"
+                     if any(dropped.values()) else ""))
+
+
+@app.command()
+def synth(
+    domain: Annotated[str, typer.Option(help="a domain name, or all (round-robin)")],
+    count: Annotated[int, typer.Option(help="accepted tasks wanted")],
+    model: Annotated[str, typer.Option(help="LiteLLM model, e.g. hosted_vllm/Qwen/Qwen3-Coder-480B-A35B-Instruct")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="task dirs, manifest.jsonl, drops.jsonl, report.json")] = Path("synth-out"),
+    api_base: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint (vLLM, SGLang, Ollama)")] = None,
+    api_key_env: Annotated[Optional[str], typer.Option(help="environment variable holding the API key")] = None,
+    jobs: Annotated[int, typer.Option(help="tasks built at once")] = 1,
+    concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once")] = 4,
+    max_cost: Annotated[Optional[float], typer.Option(help="hard budget in USD for this run")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option(help="hard budget in tokens for this run")] = None,
+    max_repairs: Annotated[int, typer.Option(help="failed checks a stage may repair before the task is dropped")] = 3,
+    max_turns: Annotated[int, typer.Option(help="tool calls per stage before the task is dropped")] = 16,
+    repeats: Annotated[int, typer.Option(help="reference runs in fresh containers (verifier round and gate)")] = 2,
+    seed: Annotated[int, typer.Option(help="varies the idea samples")] = 0,
+    temperature: Annotated[float, typer.Option()] = 0.7,
+    input_cost_per_token: Annotated[Optional[float], typer.Option(help="USD; overrides LiteLLM's price table")] = None,
+    output_cost_per_token: Annotated[Optional[float], typer.Option(help="USD; overrides LiteLLM's price table")] = None,
+    spec: Annotated[list[Path], typer.Option(help="extra domain specification YAML (repeatable)")] = [],  # noqa: B006
+) -> None:
+    """Generate tasks with an LLM in five checked stages; resumes from OUT/.lct-synth after a kill."""
+    from litecoder_terminal.llm import LLMConfig
+    from litecoder_terminal.spec import SpecError, load_specs
+    from litecoder_terminal.synth.llm import RunStatus, SynthSettings, synthesize
+
+    try:
+        specs = load_specs(spec)
+    except SpecError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
+    if domain != "all" and domain not in specs:
+        raise typer.BadParameter(f"unknown domain {domain!r}; known: {', '.join(specs)}")
+    llm = LLMConfig(model=model, api_base=api_base, api_key_env=api_key_env, temperature=temperature,
+                    concurrency=concurrency, input_cost_per_token=input_cost_per_token,
+                    output_cost_per_token=output_cost_per_token)
+    settings = SynthSettings(domains=list(specs) if domain == "all" else [domain], count=count, out=out, llm=llm,
+                             jobs=jobs, max_repairs=max_repairs, max_turns=max_turns, repeats=repeats, seed=seed,
+                             max_cost=max_cost, max_tokens=max_tokens)
+    engine = _engine(run_id=f"synth-{int(time.time())}")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err) as progress:
+        bar = progress.add_task("ideas", total=count)
+
+        def show(s: RunStatus) -> None:
+            stages = " ".join(f"{k}:{v}" for k, v in s.in_stage.items() if v) or "-"
+            progress.update(bar, completed=s.accepted + s.dropped, description=(
+                f"ideas {s.ideas_accepted}/{s.ideas_drawn} | stages {stages} | accepted {s.accepted} "
+                f"dropped {s.dropped} | ${s.cost:.4f}" + (" | BUDGET SPENT" if s.budget_exhausted else "")))
+
+        try:
+            rep = synthesize(settings, specs, engine, on_event=show)
+        finally:
+            engine.remove_run_containers()
+    table = Table(title=f"lct synth ({model})")
+    for col in ("stage", "in", "out", "drops", "calls", "cached", "tokens", "cost $", "llm s", "sandbox s"):
+        table.add_column(col, overflow="fold")
+    for stage, y in rep["yield"].items():
+        u = rep["usage_by_stage"][stage]
+        drops = "; ".join(f"{n}x {r}" for r, n in y["drops"].items())[:200]
+        table.add_row(stage, str(y["in"]), str(y["out"]), drops, str(u["calls"]), str(u["cached_calls"]),
+                      str(u["prompt_tokens"] + u["completion_tokens"]), f"{u['cost_usd']:.4f}",
+                      f"{u['llm_wall_sec']:.1f}", f"{u['sandbox_sec']:.1f}")
+    console.print(table)
+    console.print(f"accepted {rep['accepted']} of {count} requested into {out} (manifest.jsonl); dropped "
+                  f"{rep['dropped']} (drops.jsonl); report {out / 'report.json'}; this run paid "
+                  f"${rep['usage_this_run']['cost_usd']:.4f} for {rep['usage_this_run']['calls'] - rep['usage_this_run']['cached_calls']} calls")
+    if rep["budget_exhausted"]:
+        err.print("[yellow]budget spent:[/yellow] new work stopped; run again with a larger budget to resume")
+
+
+@app.command()
+def serve(
+    tasks: Annotated[list[Path], typer.Argument(help="task dirs or trees of task dirs to serve")],
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    max_envs: Annotated[int, typer.Option(help="envs alive at once (POST /envs answers 429 beyond)")] = 8,
+    idle_timeout: Annotated[float, typer.Option(help="seconds without a call before an env is closed")] = 600.0,
+    max_steps: Annotated[int, typer.Option(help="steps per episode before it is truncated")] = 50,
+    step_timeout: Annotated[float, typer.Option(help="seconds one command may run before C-c")] = 180.0,
+    max_observation_chars: Annotated[int, typer.Option(help="observation size bound")] = 10_000,
+    image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
+    trials_dir: Annotated[Optional[Path], typer.Option(help="record every episode (result.json, trajectory)")] = None,
+) -> None:
+    """Serve tasks as RL environments over HTTP (reset/step/reward) for remote trainers."""
+    import uvicorn
+
+    from litecoder_terminal.rl.server import create_app, tasks_by_name
+
+    dirs = find_task_dirs(tasks)
+    missing = [d for d in dirs if not (d / "task.toml").is_file()]
+    if missing or not dirs:
+        err.print(f"[red]error:[/red] not a task dir (no task.toml): {missing[0] if missing else tasks}")
+        raise typer.Exit(2)
+    try:
+        by_name = tasks_by_name(dirs)
+    except ValueError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
+    engine = _engine(run_id=f"serve-{int(time.time())}")
+    api = create_app(by_name, engine, max_envs=max_envs, idle_timeout_sec=idle_timeout, remove_run_containers=True,
+                     env_kwargs={"max_steps": max_steps, "step_timeout": step_timeout, "trials_dir": trials_dir,
+                                 "max_observation_chars": max_observation_chars,
+                                 "image_map": _parse_image_map(image_map)})
+    err.print(f"serving {len(by_name)} task(s) on http://{host}:{port} (max {max_envs} envs)")
+    uvicorn.run(api, host=host, port=port, log_level="warning")
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())
 
