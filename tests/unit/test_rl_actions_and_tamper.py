@@ -33,7 +33,10 @@ def test_honest_changes_are_not_tampering():
                ("C", "/usr/lib/x86_64-linux-gnu"), ("A", "/usr/lib/x86_64-linux-gnu/libfoo.so.1"),
                ("A", "/usr/sbin/docker-init"), ("D", "/usr/lib/python3.11/EXTERNALLY-MANAGED"),
                ("C", "/usr/bin"), ("A", "/usr/bin/jq2"), ("A", "/usr/local/bin/mytool"), ("C", "/etc/ld.so.cache"),
-               ("A", "/root/out.txt"), ("D", "/app/old.txt"), ("C", "/etc/hosts")]
+               ("A", "/root/out.txt"), ("D", "/app/old.txt"), ("C", "/etc/hosts"),
+               ("C", "/usr/lib/python3.11/__pycache__"),  # `python3 -O` as root: bytecode the verifier never reads
+               ("A", "/usr/lib/python3.11/__pycache__/csv.cpython-311.opt-1.pyc"),
+               ("A", "/usr/lib/python3.11/json/__pycache__/decoder.cpython-311.opt-2.pyc")]
     assert toolchain_tampering(changes) == []
 
 
@@ -41,6 +44,8 @@ def test_honest_changes_are_not_tampering():
     ("C", "/usr/lib/python3/dist-packages/_pytest/main.py"), ("D", "/usr/lib/python3/dist-packages/pluggy/_hooks.py"),
     ("A", "/usr/lib/python3/dist-packages/pytest/evil.py"), ("C", "/usr/lib/python3/dist-packages/packaging/version.py"),
     ("A", "/usr/lib/python3.11/sitecustomize.py"), ("A", "/usr/lib/python3.11/pytest.py"),
+    ("A", "/usr/lib/python3.11/__pycache__/csv.cpython-311.pyc"),  # plain bytecode: the verifier would load it
+    ("C", "/usr/lib/python3.11/json/__pycache__/decoder.cpython-311.pyc"),
     ("C", "/etc/python3.11/sitecustomize.py"), ("C", "/usr/bin/python3"), ("D", "/usr/bin/python3.11"),
     ("C", "/usr/bin/sh"), ("C", "/usr/bin/dash"), ("C", "/usr/bin/env"), ("C", "/usr/bin/mkdir"),
     ("A", "/usr/local/bin/sh"), ("A", "/usr/local/bin/python3"), ("A", "/usr/local/sbin/chmod"),

@@ -28,6 +28,9 @@ _PROTECTED = [
 ]
 # Only modifications and deletions count here: installing packages legitimately adds files beside these.
 _ADDED_OK = re.compile(r"^/usr/lib/[^/]+-linux-gnu[^/]*/")
+# Optimised bytecode is read only under `python -O`/`-OO`, which the verifier never uses; an agent running
+# `python3 -O` as root writes these beside the stdlib (a plain `.pyc` stays protected: the verifier would load it).
+_OPTIMISED_PYC = re.compile(r"/__pycache__/[^/]+\.opt-[12]\.pyc$")
 # Paths changed by Docker itself or harmless by construction.
 _IGNORED = {"/usr/sbin/docker-init", "/usr/lib/python3.11/EXTERNALLY-MANAGED"}
 # Directories searched for commands before /usr/bin and /bin on the default PATH: an added file there named like a
@@ -44,7 +47,7 @@ def toolchain_tampering(changes: list[tuple[str, str]]) -> list[str]:
     parents = {p.rsplit("/", 1)[0] for p in paths}
     found: list[str] = []
     for kind, path in changes:
-        if path in _IGNORED or path.endswith("/EXTERNALLY-MANAGED"):
+        if path in _IGNORED or path.endswith("/EXTERNALLY-MANAGED") or (kind == "A" and _OPTIMISED_PYC.search(path)):
             continue
         if kind == "C" and path in parents:
             continue
