@@ -83,7 +83,11 @@ def test_terminus_solves_task_recovers_from_bad_json_and_exports(engine, tmp_pat
     assert fm["total_prompt_tokens"] == sum(s["metrics"]["prompt_tokens"] for s in steps) > 0
     assert fm["total_completion_tokens"] == sum(s["metrics"]["completion_tokens"] for s in steps) > 0
     assert harbor_validate(traj_path).split() == ["ATIF-v1.8", "5"]
-    harbor_conv = harbor_trace_conversation(traj_path)  # Harbor's trace export sees the prompt and screens we sent
+    # Harbor's trace export reads the trial dir: agent and model from result.json, the reward, the prompt and screens
+    harbor = harbor_trace_conversation(tmp_path / "trial")
+    assert harbor["meta"] == {"agent_name": "terminus", "model_name": "scripted", "model_provider": "openai"}
+    assert harbor["result"] == "1.0"
+    harbor_conv = harbor["conversations"]
     assert harbor_conv[0] == {"role": "user", "content": first}
     assert [m["content"] for m in harbor_conv if m["role"] == "user"][2] == screen
 
@@ -110,19 +114,21 @@ def test_terminus_solves_task_recovers_from_bad_json_and_exports(engine, tmp_pat
 HARBOR_TRACES = """
 import json, sys
 from pathlib import Path
-from harbor.utils.traces_utils import extract_conversations_from_trajectory
-meta = {"agent_name": "terminus", "model_name": "openai/scripted", "model_provider": "openai", "start_time": "",
-        "run_id": "r", "task_name": "hello-file", "trial_name": "t", "raw_metadata": {}}
-rows = extract_conversations_from_trajectory(Path(sys.argv[1]), meta)
-print(json.dumps([m for m in rows[-1]["conversations"]]))
+from harbor.utils.traces_utils import collect_conversations_from_trial, load_run_metadata
+trial = Path(sys.argv[1])
+meta = load_run_metadata(trial)  # from our result.json, as `harbor traces export` does
+rows = collect_conversations_from_trial(trial, meta)
+print(json.dumps({"meta": {k: meta[k] for k in ("agent_name", "model_name", "model_provider")},
+                  "result": rows[-1]["result"], "conversations": rows[-1]["conversations"]}))
 """
 
 
-def harbor_trace_conversation(path) -> list[dict]:
-    """The last episode as Harbor 0.25's own trace exporter (`harbor traces export`) reads it."""
+def harbor_trace_conversation(trial_dir) -> dict:
+    """The trial as Harbor 0.25's own trace exporter (`harbor traces export`) reads it: metadata, result and the
+    last episode's conversation."""
     if not HARBOR_PY.exists():
         pytest.skip(f"Harbor venv absent ({HARBOR_PY}): trajectory not read with Harbor's trace exporter")
-    res = subprocess.run([str(HARBOR_PY), "-c", HARBOR_TRACES, str(path)], capture_output=True, text=True, timeout=600,
+    res = subprocess.run([str(HARBOR_PY), "-c", HARBOR_TRACES, str(trial_dir)], capture_output=True, text=True, timeout=600,
                          check=False)
     assert res.returncode == 0, res.stderr[-3000:]
     return json.loads(res.stdout.strip().splitlines()[-1])

@@ -22,7 +22,7 @@ class AgentOutcome:
 
 
 class Agent(Protocol):
-    name: str
+    name: str  # an LLM agent also has `model_name` (its LiteLLM model), which trial records carry
 
     def run(self, box: Sandbox, task: TaskDir, config: TaskConfig, timeout_sec: float) -> AgentOutcome: ...
 

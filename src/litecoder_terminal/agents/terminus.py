@@ -205,6 +205,11 @@ class TerminusAgent:
         self.salt = salt  # separates independent attempts in the LLM cache (the k-th attempt of a task)
         self.name = "terminus"
 
+    @property
+    def model_name(self) -> str:
+        """The model behind the agent (trial records carry it, as Harbor's do)."""
+        return self.llm.config.model
+
     def cleanup_paths(self) -> list[str]:
         return [TERM_DIR]
 

@@ -9,8 +9,9 @@ from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
+from litecoder_terminal import __version__
 from litecoder_terminal.agents import Agent
 from litecoder_terminal.sandbox import DockerEngine, Limits, Sandbox, SandboxError
 from litecoder_terminal.task import NetworkMode, TaskConfig, TaskDir
@@ -57,8 +58,26 @@ class TrialResult(BaseModel):
     image: str | None = None
     timings: dict[str, PhaseTiming] = Field(default_factory=dict)
     tamper: list[str] | None = None  # why the grade is 0 without running the verifier (see trial/tamper.py)
+    model: str | None = None  # the LiteLLM model an LLM agent used
     started_at: str = ""
     seconds: float = 0.0
+
+    # Harbor's names for the same facts, so Harbor's trace export (`harbor traces export`) reads our trial dirs.
+    @computed_field
+    @property
+    def agent_info(self) -> dict:
+        info: dict = {"name": self.agent, "version": __version__}
+        if self.model:
+            provider, _, name = self.model.rpartition("/")
+            info["model_info"] = {"name": name, "provider": provider or None}
+        return info
+
+    @computed_field
+    @property
+    def verifier_result(self) -> dict | None:
+        if self.status is not TrialStatus.GRADED:
+            return None
+        return {"rewards": self.rewards or {"reward": self.reward}}
 
 
 class RewardError(Exception):
@@ -224,7 +243,8 @@ def run_trial(task: TaskDir, agent: Agent, engine: DockerEngine, *, image: str, 
     config = config or task.config()
     trial_dir.mkdir(parents=True, exist_ok=True)
     result = TrialResult(trial_name=trial_dir.name, task_name=task.name, task_path=str(task.root), agent=agent.name,
-                         status=TrialStatus.ERROR, image=image, started_at=_now())
+                         model=getattr(agent, "model_name", None), status=TrialStatus.ERROR, image=image,
+                         started_at=_now())
     t0 = time.monotonic()
     clock = _Clock(result)
     box: Sandbox | None = None
