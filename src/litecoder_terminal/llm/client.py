@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import random
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from litecoder_terminal.store import RecordStore
 
 # LiteLLM fetches its price table from GitHub at import time unless told not to; our machines (and many
 # clusters) cannot reach it, and the bundled copy is what we want anyway.
@@ -110,27 +111,11 @@ class Budget:
             self.spent.add(c)
 
 
-class LLMCache:
+class LLMCache(RecordStore):
     """Completions keyed by the sha256 of the request; a resumed run replays them instead of paying again."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS completions (key TEXT PRIMARY KEY, body TEXT NOT NULL)")
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> dict | None:
-        with self._lock:
-            row = self._db.execute("SELECT body FROM completions WHERE key=?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def put(self, key: str, body: dict) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO completions VALUES (?, ?)", (key, json.dumps(body)))
-
-    def close(self) -> None:
-        self._db.close()
+        super().__init__(path, "completions")
 
 
 def request_key(model: str, messages: list[dict], params: dict[str, Any]) -> str:

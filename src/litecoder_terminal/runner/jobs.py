@@ -3,40 +3,21 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from litecoder_terminal.gates import TaskVerdict, Verdict, validate_task
 from litecoder_terminal.sandbox import DockerEngine
+from litecoder_terminal.store import RecordStore
 from litecoder_terminal.task.model import tree_hash
 
 
-class Ledger:
-    """SQLite record of finished verdicts, keyed by task content hash and the settings that judged it."""
+class Ledger(RecordStore[TaskVerdict]):
+    """Finished verdicts, keyed by task content hash and the settings that judged them."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, path TEXT, verdict TEXT, "
-                         "record TEXT, at TEXT DEFAULT CURRENT_TIMESTAMP)")
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> TaskVerdict | None:
-        with self._lock:
-            row = self._db.execute("SELECT record FROM verdicts WHERE key = ?", (key,)).fetchone()
-        return TaskVerdict.model_validate_json(row[0]) if row else None
-
-    def put(self, key: str, v: TaskVerdict) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO verdicts (key, path, verdict, record) VALUES (?, ?, ?, ?)",
-                             (key, v.path, v.verdict.value, v.model_dump_json()))
-
-    def close(self) -> None:
-        self._db.close()
+        super().__init__(path, "verdicts", TaskVerdict)
 
 
 def _ledger_key(path: Path, settings: dict) -> str | None:

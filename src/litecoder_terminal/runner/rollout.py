@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -23,6 +22,7 @@ from pydantic import BaseModel
 from litecoder_terminal.agents import Agent
 from litecoder_terminal.export.rl import task_meta
 from litecoder_terminal.sandbox import BuildError, DockerEngine
+from litecoder_terminal.store import RecordStore
 from litecoder_terminal.task import TaskDir
 from litecoder_terminal.trial import run_trial
 
@@ -63,28 +63,6 @@ def pass_at_k(n: int, c: int, k: int) -> float | None:
     return 1.0 - prob_all_fail
 
 
-class RolloutLedger:
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS trials (key TEXT PRIMARY KEY, record TEXT NOT NULL, "
-                         "at TEXT DEFAULT CURRENT_TIMESTAMP)")
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> TrialRecord | None:
-        with self._lock:
-            row = self._db.execute("SELECT record FROM trials WHERE key = ?", (key,)).fetchone()
-        return TrialRecord.model_validate_json(row[0]) if row else None
-
-    def put(self, key: str, rec: TrialRecord) -> None:
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO trials (key, record) VALUES (?, ?)", (key, rec.model_dump_json()))
-
-    def close(self) -> None:
-        self._db.close()
-
-
 def _trajectory_usage(trial_dir: Path) -> dict[str, Any]:
     path = trial_dir / "agent" / "trajectory.json"
     if not path.is_file():
@@ -120,7 +98,7 @@ def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, a
     tasks = [TaskDir(Path(p)) for p in task_paths]
     names = _names(tasks)
     hashes = [t.content_hash() for t in tasks]
-    ledger = RolloutLedger(out_dir / "ledger.sqlite")
+    ledger = RecordStore(out_dir / "ledger.sqlite", "trials", TrialRecord)
     images: dict[int, str | BuildError] = {}
     build_locks = [threading.Lock() for _ in tasks]
     records: dict[tuple[int, int], TrialRecord] = {}
@@ -217,4 +195,4 @@ def calibration_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
             for r in summary["tasks"]]
 
 
-__all__ = ["RolloutLedger", "TrialRecord", "calibration_rows", "pass_at_k", "run_rollout", "summarise"]
+__all__ = ["TrialRecord", "calibration_rows", "pass_at_k", "run_rollout", "summarise"]
