@@ -529,7 +529,7 @@ class MakefileBuildRepair(TaskFamily):
                         "recompile exactly the object files whose source includes that header (directly or through "
                         "another header) and relink; objects that do not depend on it must not be recompiled. After "
                         "a `.c` file changes, only its object is recompiled before relinking.")
-        reqs.append(f"The executable's output for `data/sample.txt` is exactly `data/sample.expected`; the same "
+        reqs.append("The executable's output for `data/sample.txt` is exactly `data/sample.expected`; the same "
                     "program will be run on other inputs.")
         req_txt = "\n".join(f"- {r}" for r in reqs)
         instruction = textwrap.dedent(f"""\

@@ -249,7 +249,7 @@ class MakefileIncrementalWrite(TaskFamily):
             + (", the lookup-table generator in `tools/` and its input in `data/`" if table else "")
             + ". Use the compiler flags from `build.sh`.\n\nWrite `" + root + "/Makefile` so that:\n\n"
             + "\n".join(f"- {r}" for r in reqs)
-            + f"\n\nDo not modify, add or delete anything under `src/`, `include/`"
+            + "\n\nDo not modify, add or delete anything under `src/`, `include/`"
             + (", `tools/`, `data/`" if table else "") + " or `build.sh`. Leave a finished build in place "
             f"(`{root}/build/bin/{prog}` must exist when you are done).\n")
 

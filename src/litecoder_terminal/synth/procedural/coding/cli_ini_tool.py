@@ -480,7 +480,7 @@ def _spec(rng: random.Random, tool: str, p: dict) -> str:
     lines += [
         pick(rng, [f"Blank lines and lines whose first character is {cnames} are ignored (comments).",
                    f"A line that is blank or starts with {cnames} is a comment and is skipped."])
-        + ("" if len(c) == 2 else f" No other character starts a comment."),
+        + ("" if len(c) == 2 else " No other character starts a comment."),
         pick(rng, ["`[name]` starts a section; the name is the text between the brackets with surrounding "
                    "spaces/tabs removed, and must not be empty. A section may appear more than once; its keys "
                    "are merged.",

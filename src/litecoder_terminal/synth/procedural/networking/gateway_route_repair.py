@@ -150,7 +150,6 @@ class GatewayRouteRepair(TaskFamily):
         for s in moved:
             while stale[s] == real[s] or stale[s] in ports:
                 stale[s] = rng.randrange(9100, 9900)
-        contract = {c[0]: c for c in chosen}
 
         # The broken route table the agent starts from.
         broken_lines = ["# public-prefix        upstream                  [upstream-prefix]"]

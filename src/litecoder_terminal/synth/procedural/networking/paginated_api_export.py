@@ -189,7 +189,6 @@ def _fetch_code(mode: str, auth: str, svc: str, res: str, port: int, *, all_page
     else:
         head.append(f"KEY=$(sed -n 's/^api_key *= *//p' /etc/{svc}/client.conf | tr -d '[:space:]')")
         head.append('AUTH_H="Authorization: Bearer $KEY"' if auth == "bearer" else 'AUTH_H="X-Api-Key: $KEY"')
-    stop = "" if all_pages else "break"
     if mode == "pages":
         body = textwrap.dedent(f"""\
             page=1

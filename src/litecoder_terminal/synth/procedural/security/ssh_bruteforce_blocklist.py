@@ -301,7 +301,7 @@ class SshBruteforceBlocklist(TaskFamily):
         logs_desc = (f"`{logdir}/auth.log`" if not medium_up else
                      f"`{logdir}/auth.log` and its rotations `auth.log.1` and `auth.log.2.gz` (gzip; oldest)")
         rules = [
-            f"A failure is an sshd line `Failed password for <user> from <ip> port ...` (including the "
+            "A failure is an sshd line `Failed password for <user> from <ip> port ...` (including the "
             "`for invalid user <user>` form). Other lines (`Invalid user ...`, `pam_unix(...) authentication "
             "failure`, `Connection closed ...`) are not additional failures.",
             f"An address is brute-forcing when it has at least **{T}** failures within **{W} minutes**: {T} of "

@@ -191,7 +191,7 @@ class SshdConfigHardening(TaskFamily):
                  "X11Forwarding yes", "PrintMotd no", f"ClientAliveInterval {rng.choice([120, 300, 600])}",
                  "ClientAliveCountMax 3", "", "AcceptEnv LANG LC_*", "",
                  "Subsystem sftp /usr/lib/openssh/sftp-server", ""]
-        main += [f"Match Group {sftp_group}", f"    ChrootDirectory /srv/sftp/%u", "    ForceCommand internal-sftp",
+        main += [f"Match Group {sftp_group}", "    ChrootDirectory /srv/sftp/%u", "    ForceCommand internal-sftp",
                  f"    AllowTcpForwarding {rng.choice(['yes', 'remote'])}", "    X11Forwarding yes"]
         if medium_up:
             main.append("    PasswordAuthentication yes")
