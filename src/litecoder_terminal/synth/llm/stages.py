@@ -216,6 +216,21 @@ def check_refine(ctx: StageContext, action: dict) -> CheckResult:
     return CheckResult(True, f"instruction accepted ({len(f.instruction)} chars); inputs {f.inputs}; outputs {f.outputs}")
 
 
+def _lint_and_build(ctx: StageContext, lint_codes: tuple[str, ...] = ()) -> str | CheckResult:
+    """The draft's image tag, or the failing CheckResult: lint errors among `lint_codes` (the ones this stage
+    owns), else the build log."""
+    d = ctx.state.draft
+    if lint_codes:
+        task = ctx.bench.materialize(d)
+        lint = [f for f in lint_task(task.root) if f.severity is Severity.ERROR and f.code in lint_codes]
+        if lint:
+            return CheckResult(False, "lint: " + "; ".join(str(f).replace(str(task.root) + "/", "") for f in lint))
+    try:
+        return ctx.bench.build(d)
+    except BuildError as e:
+        return CheckResult(False, f"the image does not build: {e}\n{normalize(e.log, build_log=True)}")
+
+
 def check_environment(ctx: StageContext, action: dict) -> CheckResult:
     d = ctx.state.draft
     if "environment/Dockerfile" not in d.files:
@@ -225,15 +240,9 @@ def check_environment(ctx: StageContext, action: dict) -> CheckResult:
     if pasted:
         return CheckResult(False, f"data files over {MAX_PASTED_BYTES} bytes were pasted: {pasted}; generate them "
                            "with a script run in the Dockerfile instead")
-    task = ctx.bench.materialize(d)
-    lint = [f for f in lint_task(task.root) if f.severity is Severity.ERROR
-            and f.code in ("LCT003", "LCT004", "LCT006", "LCT010")]
-    if lint:
-        return CheckResult(False, "lint: " + "; ".join(str(f).replace(str(task.root) + "/", "") for f in lint))
-    try:
-        tag = ctx.bench.build(d)
-    except BuildError as e:
-        return CheckResult(False, f"the image does not build: {e}\n{normalize(e.log, build_log=True)}")
+    tag = _lint_and_build(ctx, ("LCT003", "LCT004", "LCT006", "LCT010"))
+    if isinstance(tag, CheckResult):
+        return tag
     if not d.inputs:
         return CheckResult(True, "build ok (no declared inputs)")
     box = ctx.bench.fresh_box(tag)
@@ -256,10 +265,9 @@ def check_solution(ctx: StageContext, action: dict) -> CheckResult:
     d = ctx.state.draft
     if "solution/solve.sh" not in d.files:
         return CheckResult(False, "write solution/solve.sh first")
-    try:
-        tag = ctx.bench.build(d)
-    except BuildError as e:
-        return CheckResult(False, f"the image does not build: {e}\n{normalize(e.log, build_log=True)}")
+    tag = _lint_and_build(ctx)
+    if isinstance(tag, CheckResult):
+        return tag
     task = TaskDir(ctx.bench.dir)
     box = ctx.bench.fresh_box(tag)
     try:
@@ -350,14 +358,10 @@ def check_verifier(ctx: StageContext, action: dict) -> CheckResult:
     state, d = ctx.state, ctx.state.draft
     if "tests/test_outputs.py" not in d.files:
         return CheckResult(False, "write tests/test_outputs.py first")
-    task = ctx.bench.materialize(d)
-    lint = [f for f in lint_task(task.root) if f.severity is Severity.ERROR and f.code in ("LCT001", "LCT005")]
-    if lint:
-        return CheckResult(False, "lint: " + "; ".join(str(f).replace(str(task.root) + "/", "") for f in lint))
-    try:
-        tag = ctx.bench.build(d)
-    except BuildError as e:
-        return CheckResult(False, f"the image does not build: {e}\n{normalize(e.log, build_log=True)}")
+    tag = _lint_and_build(ctx, ("LCT001", "LCT005"))
+    if isinstance(tag, CheckResult):
+        return tag
+    task = TaskDir(ctx.bench.dir)
     if not state.attacks:
         state.attacks = ask_attacks(ctx)
     attacks = {**mutation_scripts(d.files["solution/solve.sh"], d.outputs, d.inputs), **state.attacks}
