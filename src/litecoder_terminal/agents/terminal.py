@@ -232,6 +232,21 @@ PROMPT_COMMAND='__lct_rc=$?; __lct_n=$((__lct_n+1)); printf "%s %s %s\\n" "$__lc
             raise TmuxError(f"tmux capture-pane failed ({res.exit_code}): {res.output.strip()[-300:]}")
         return _bound(_tidy(res.output), max_chars)
 
+    def resync(self) -> None:
+        """After raw keystrokes (typed outside `execute`), re-read the shell's prompt count and the cursor line so
+        the next command's end and output are found again (otherwise only commands typed by `execute` count)."""
+        res = self.box.exec(["sh", "-c", f'cat {self.state}/prompt 2>/dev/null; echo; "$@" display-message -p -t '
+                                         f"{self.name} '#{{history_size}} #{{cursor_y}}'", "sh", *self.tmux],
+                            user=self.user, timeout_sec=60)
+        lines = [ln.split() for ln in res.output.strip().splitlines() if ln.strip()]
+        if res.exit_code != 0 or not lines:
+            raise TmuxError(f"cannot read the terminal state: {res.output.strip()[-300:]}")
+        if len(lines) >= 2 and lines[0] and lines[0][0].isdigit():
+            self.prompts = max(self.prompts, int(lines[0][0]))
+        pos = lines[-1]
+        if len(pos) == 2 and all(p.isdigit() for p in pos):
+            self.cursor_line = int(pos[0]) + int(pos[1])
+
     # ---- commands -------------------------------------------------------------------------------------
     def run_command(self, cmd: str, timeout_sec: float) -> tuple[str, bool]:
         """Type one complete shell command (it may span lines) and wait for the prompt: (screen, timed_out)."""

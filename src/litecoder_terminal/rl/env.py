@@ -231,20 +231,7 @@ class TerminalEnv(gymnasium.Env):
         return obs, detail
 
     def _resync(self) -> None:
-        """After raw keystrokes, read the shell's prompt count and the cursor line so the next command's end and
-        output are found again (the session otherwise counts only the commands it typed itself)."""
-        s = self._session
-        res = self._box.exec(["sh", "-c", f'cat {s.state}/prompt 2>/dev/null; echo; "$@" display-message -p -t {s.name}'
-                                          " '#{history_size} #{cursor_y}'", "sh", *s.tmux],
-                             user=s.user, timeout_sec=60)
-        lines = [ln.split() for ln in res.output.strip().splitlines() if ln.strip()]
-        if res.exit_code != 0 or not lines:
-            raise TmuxError(f"cannot read the terminal state: {res.output.strip()[-300:]}")
-        if len(lines) >= 2 and lines[0] and lines[0][0].isdigit():
-            s.prompts = max(s.prompts, int(lines[0][0]))
-        pos = lines[-1]
-        if len(pos) == 2 and all(p.isdigit() for p in pos):
-            s.cursor_line = int(pos[0]) + int(pos[1])
+        self._session.resync()
         self._in_sync = True
 
     def _finish(self, obs: str, info: dict, reason: str, error: TrialError | None = None):
