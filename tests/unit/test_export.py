@@ -89,6 +89,12 @@ def test_conversation_shape_and_formats(tmp_path, task):
     assert [m["role"] for m in msgs] == ["user", "assistant"] * 3 and msgs[5]["content"] == conv[5]["value"]
     (row,) = pq.read_table(tmp_path / "out.parquet").to_pylist()
     assert row["conversations"] == conv and row["messages"] == msgs and row["domain"] == "file_ops"
+    # and as trainers load it: Hugging Face `datasets` reads the Parquet file as is
+    import datasets
+
+    ds = datasets.load_dataset("parquet", data_files=str(tmp_path / "out.parquet"), split="train",
+                               cache_dir=str(tmp_path / "hf-cache"))
+    assert ds.num_rows == 1 and ds[0]["conversations"] == conv and ds[0]["messages"] == msgs
     with pytest.raises(ValueError, match="unknown SFT format"):
         write_sft(records, tmp_path / "x", "alpaca")
 
