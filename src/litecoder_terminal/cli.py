@@ -109,11 +109,14 @@ def lint(paths: Annotated[list[Path], typer.Argument(help="task dirs or trees of
 @app.command()
 def run(
     path: Annotated[Path, typer.Argument(help="a task dir")],
-    agent: Annotated[str, typer.Option(help="oracle, nop, replay or script:PATH")] = "oracle",
+    agent: Annotated[str, typer.Option(help="oracle, nop, replay or script:PATH (an LLM agent: lct rollout)")] = "oracle",
     image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
     trials_dir: Annotated[Path, typer.Option(help="where the trial record goes")] = Path("jobs/trials"),
 ) -> None:
     """One trial of one task with one agent; prints the result record."""
+    if agent == "terminus":
+        raise typer.BadParameter("the terminus agent needs a model: run `lct rollout TASK --agent terminus --model M "
+                                 "[--api-base URL] --attempts 1`")
     from litecoder_terminal.agents import agent_from_spec
     from litecoder_terminal.sandbox import BuildError
     from litecoder_terminal.task import TaskDir
