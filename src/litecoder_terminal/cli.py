@@ -353,12 +353,9 @@ def export_sft(
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format {fmt!r}: use {', '.join(FORMATS)}")
-    try:
-        records, stats = collect_sft(runs, min_reward=min_reward, loop_repeats=loop_repeats,
-                                     keep_truncated=keep_truncated)
-    except ValueError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2) from e
+    records, stats = collect_sft(runs, min_reward=min_reward, loop_repeats=loop_repeats, keep_truncated=keep_truncated)
+    for problem in stats.errors:
+        err.print(f"[yellow]skipped:[/yellow] {problem}")
     write_sft(records, out, fmt)
     s = stats.as_dict()
     table = Table(title=f"lct export sft → {out}")

@@ -68,6 +68,20 @@ def test_filters_dedup_and_stats(tmp_path, task):
     assert loose.dropped["looping"] == 2 and loose.kept == 4
 
 
+def test_damaged_trials_are_named_and_skipped(tmp_path, task):
+    runs = tmp_path / "runs"
+    write_trial(runs / "hello" / "1", task, solved(1))
+    bad_result = write_trial(runs / "hello" / "2", task, solved(2)) / "result.json"
+    bad_result.write_text("{not json")
+    bad_traj = write_trial(runs / "hello" / "3", task, solved(3)) / "agent" / "trajectory.json"
+    bad_traj.write_text("[1, 2]")
+    records, stats = collect_sft([runs])
+    assert [r.trial_dir for r in records] == [str(runs / "hello" / "1")]  # the batch went on
+    assert stats.dropped == {"unreadable": 2}
+    assert len(stats.errors) == 2 and stats.errors[0].startswith(f"{bad_result}: cannot read")
+    assert stats.errors[1] == f"{bad_traj}: not an ATIF trajectory object"
+
+
 def test_conversation_shape_and_formats(tmp_path, task):
     steps = [llm_step("bad", "Your previous response could not be used", parse_error="no JSON"), *solved()]
     steps[0].rationale = "I will write it."

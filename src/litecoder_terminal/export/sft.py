@@ -50,12 +50,13 @@ class ExportStats:
     turns: list[int] = field(default_factory=list)  # gpt turns per kept record
     tokens: int = 0  # estimated (4 characters a token) over kept records
     domains: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)  # "file: problem" for every trial that could not be read
 
     def as_dict(self) -> dict[str, Any]:
         return {"trials": self.trials, "records": self.kept, "dropped": dict(self.dropped),
                 "turns_mean": round(sum(self.turns) / len(self.turns), 2) if self.turns else 0.0,
                 "turns_max": max(self.turns, default=0), "tokens_estimate": self.tokens,
-                "domains": dict(sorted(self.domains.items()))}
+                "domains": dict(sorted(self.domains.items())), "errors": self.errors}
 
 
 def _trial_dirs(runs: list[Path]) -> list[Path]:
@@ -150,10 +151,13 @@ def collect_sft(runs: list[Path], *, min_reward: float = 1.0, loop_repeats: int 
     seen: set[str] = set()
     for trial in _trial_dirs(runs):
         stats.trials += 1
+        # a damaged trial is reported (file and problem) and skipped: the rest of the export goes on
         try:
             result = json.loads((trial / "result.json").read_text())
         except (OSError, json.JSONDecodeError) as e:
-            raise ValueError(f"{trial / 'result.json'}: cannot read: {e}") from e
+            stats.dropped["unreadable"] += 1
+            stats.errors.append(f"{trial / 'result.json'}: cannot read: {e}")
+            continue
         traj_path = trial / "agent" / "trajectory.json"
         if result.get("status") != "graded":
             stats.dropped["not_graded"] += 1
@@ -166,8 +170,13 @@ def collect_sft(runs: list[Path], *, min_reward: float = 1.0, loop_repeats: int 
             continue
         try:
             traj = json.loads(traj_path.read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{traj_path}: not JSON: {e}") from e
+            if not isinstance(traj, dict):
+                raise ValueError("not an ATIF trajectory object")
+            turns = conversation(traj)
+        except (OSError, json.JSONDecodeError, ValueError) as e:
+            stats.dropped["unreadable"] += 1
+            stats.errors.append(f"{traj_path}: {e}")
+            continue
         if not keep_truncated and (result.get("agent_timed_out") or not _finished(traj)):
             stats.dropped["truncated"] += 1
             continue
@@ -175,7 +184,6 @@ def collect_sft(runs: list[Path], *, min_reward: float = 1.0, loop_repeats: int 
         if _looping(agent_steps, loop_repeats):
             stats.dropped["looping"] += 1
             continue
-        turns = conversation(traj)
         gpt = [t["value"] for t in turns if t["from"] == "gpt"]
         if not gpt:
             stats.dropped["empty"] += 1
