@@ -282,8 +282,11 @@ def _rollout(tasks: list[Path], agent: str, model: str | None, api_base: str | N
                   *[fmt(o["pass_at_k"][k]) for k in ks], str(o["prompt_tokens"] + o["completion_tokens"]),
                   f"{o['cost_usd']:.4f}")
     console.print(table)
+    for r in summary["tasks"]:  # each distinct cause once per task, so a broken task is named with its problem
+        for kind, cause in dict.fromkeys((e["kind"], e["cause"]) for e in r["errors"]):
+            err.print(f"[yellow]{r['task']}[/yellow] ({kind} error): {cause}")
     console.print(f"trials in {out}; summary in {out / 'summary.json'}"
-                  + (f"; {o['errors']} infra/verifier error(s), not counted in pass@k" if o["errors"] else ""))
+                  + (f"; {o['errors']} error(s) (task, infra or verifier), not counted in pass@k" if o["errors"] else ""))
     return summary
 
 

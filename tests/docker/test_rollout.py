@@ -74,7 +74,8 @@ def test_rollout_resumes_without_rerunning_finished_trials(rollout):
     assert calls == 12  # 4 graded trials x 3 model calls (reply, complete, confirm)
     assert calls_again == calls_calibrate == calls  # neither the second rollout nor calibrate called the model
     assert {p: p.stat().st_mtime_ns for p in rollout["out"].glob("*/*/result.json")} == rollout["mtimes"]
-    assert "2 infra/verifier error(s)" in rollout["again"].output  # the broken task was tried again, and failed
+    assert "2 error(s) (task, infra or verifier)" in rollout["again"].output  # the broken task was tried again
+    assert "broken (infra error): build failed" in rollout["again"].output  # and failed, with its cause shown
 
 
 def test_calibrate_and_rl_manifest(rollout):
@@ -128,3 +129,19 @@ def test_replay_rollout_is_a_demonstration_source(rollout):
     step = json.loads(conv[1]["value"])
     assert step["commands"][0]["keystrokes"] == "echo hello > /root/out.txt\n" and step["task_complete"] is False
     assert "echo hello > /root/out.txt" in conv[2]["value"] and json.loads(conv[5]["value"])["task_complete"] is True
+
+
+def test_a_task_that_cannot_be_read_is_named_and_the_rollout_goes_on(engine, tmp_path):
+    tasks = tmp_path / "tasks"
+    make_task(tasks, "good")
+    bad = make_task(tasks, "bad")
+    (bad / "task.toml").write_text((bad / "task.toml").read_text() + "this is [not toml\n")
+    res = CliRunner().invoke(app, ["rollout", str(tasks), "--agent", "oracle", "--out", str(tmp_path / "out")],
+                             env={"COLUMNS": "250"})
+    assert res.exit_code == 1, res.output  # an error was recorded
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    rows = {r["task"]: r for r in summary["tasks"]}
+    assert rows["good"]["rewards"] == [1.0]
+    (error,) = rows["bad"]["errors"]
+    assert error["kind"] == "task" and f"{bad / 'task.toml'}:" in error["cause"] and "invalid TOML" in error["cause"]
+    assert "bad (task error):" in res.output

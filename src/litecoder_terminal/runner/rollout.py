@@ -24,6 +24,7 @@ from litecoder_terminal.export.rl import task_meta
 from litecoder_terminal.sandbox import BuildError, DockerEngine
 from litecoder_terminal.store import RecordStore
 from litecoder_terminal.task import TaskDir
+from litecoder_terminal.task.model import TaskLoadError
 from litecoder_terminal.trial import run_trial
 
 
@@ -99,18 +100,18 @@ def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, a
     names = _names(tasks)
     hashes = [t.content_hash() for t in tasks]
     ledger = RecordStore(out_dir / "ledger.sqlite", "trials", TrialRecord)
-    images: dict[int, str | BuildError] = {}
+    images: dict[int, str | BuildError | TaskLoadError] = {}
     build_locks = [threading.Lock() for _ in tasks]
     records: dict[tuple[int, int], TrialRecord] = {}
 
-    def image_for(i: int) -> str | BuildError:
+    def image_for(i: int) -> str | BuildError | TaskLoadError:
         with build_locks[i]:
             if i not in images:
                 try:
                     cfg = tasks[i].config()
                     images[i] = engine.build(tasks[i].environment_dir, image_map=image_map or {},
                                              timeout_sec=cfg.environment.build_timeout_sec).tag
-                except BuildError as e:
+                except (BuildError, TaskLoadError) as e:
                     images[i] = e
             return images[i]
 
@@ -123,7 +124,9 @@ def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, a
         shutil.rmtree(trial_dir, ignore_errors=True)  # an unfinished attempt starts clean
         base = {"task": names[i], "path": str(tasks[i].root), "attempt": attempt, "trial_dir": str(trial_dir)}
         image = image_for(i)
-        if isinstance(image, BuildError):
+        if isinstance(image, TaskLoadError):  # a broken task is named and skipped; the other tasks go on
+            rec = TrialRecord(**base, status="error", error_kind="task", error=str(image))
+        elif isinstance(image, BuildError):
             rec = TrialRecord(**base, status="error", error_kind="infra", error=f"build failed: {image}")
         else:
             result = run_trial(tasks[i], make_agent(attempt), engine, image=image, trial_dir=trial_dir)
