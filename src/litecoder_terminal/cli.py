@@ -387,11 +387,15 @@ def export_rl(
     if fmt not in ("jsonl", "parquet"):
         raise typer.BadParameter(f"--format {fmt!r}: use jsonl or parquet")
     paths = find_task_dirs(tasks)
+    problems: list[str] = []
     try:
-        rows, dropped = rl_manifest(paths, calibration=calibration, min_pass=min_pass, max_pass=max_pass)
+        rows, dropped = rl_manifest(paths, calibration=calibration, min_pass=min_pass, max_pass=max_pass,
+                                    problems=problems)
     except (OSError, ValueError) as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from e
+    for problem in problems:
+        err.print(f"[yellow]not an environment:[/yellow] {problem}")
     write_manifest(rows, out, fmt)
     console.print(f"{len(rows)} environment(s) of {len(paths)} task(s) → {out}"
                   + (f" (dropped: {', '.join(f'{k} {v}' for k, v in dropped.items() if v)})"

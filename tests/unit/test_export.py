@@ -149,9 +149,15 @@ def test_rl_manifest_band_and_formats(tmp_path):
                            for p, r in rates.items()))
     rows, dropped = rl_manifest([a, b, c, d], calibration=cal, min_pass=0.1, max_pass=0.9)
     assert [r["task"] for r in rows] == ["a"] and rows[0]["pass_rate"] == 0.5 and rows[0]["attempts"] == 4
-    assert dropped == {"uncalibrated": 1, "too_easy": 1, "too_hard": 1}
+    assert dropped == {"invalid": 0, "uncalibrated": 1, "too_easy": 1, "too_hard": 1}
     rows, _ = rl_manifest([a, b, c, d])
     assert [r["pass_rate"] for r in rows] == [None] * 4
+    broken = make_task(tmp_path / "t", "broken")
+    (broken / "task.toml").write_text("this is [not toml\n")
+    problems: list[str] = []
+    kept, dropped = rl_manifest([a, broken], problems=problems)
+    assert [r["task"] for r in kept] == ["a"] and dropped["invalid"] == 1  # a broken task is no environment
+    assert len(problems) == 1 and str(broken / "task.toml") in problems[0]
     write_manifest(rows, tmp_path / "m.parquet", "parquet")
     write_manifest(rows, tmp_path / "m.jsonl", "jsonl")
     assert pq.read_table(tmp_path / "m.parquet").to_pylist() == [json.loads(x) for x in

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from litecoder_terminal.task import TaskDir
+from litecoder_terminal.task.lint import Severity, lint_task
 
 
 def task_meta(root: Path) -> dict[str, Any]:
@@ -39,15 +40,25 @@ def load_calibration(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def rl_manifest(task_paths: list[Path], *, calibration: Path | None = None, min_pass: float = 0.1,
-                max_pass: float = 0.9) -> tuple[list[dict[str, Any]], dict[str, int]]:
+                max_pass: float = 0.9,
+                problems: list[str] | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """(rows, dropped counts by reason). Without calibration every task is kept, pass_rate null.
+
+    A task with lint errors (unreadable task.toml, missing files, ...) is no environment: it is dropped as
+    `invalid`, and its findings ("file:line: problem") are appended to `problems` when given.
 
     With one, a task is kept when min_pass <= pass_rate <= max_pass: tasks always or never solved give a
     policy-gradient learner no signal. A task whose content changed since calibration is not calibrated."""
     cal = load_calibration(calibration) if calibration else None
-    rows, dropped = [], {"uncalibrated": 0, "too_easy": 0, "too_hard": 0}
+    rows, dropped = [], {"invalid": 0, "uncalibrated": 0, "too_easy": 0, "too_hard": 0}
     for p in task_paths:
         task = TaskDir(Path(p))
+        errors = [f for f in lint_task(task.root) if f.severity is Severity.ERROR]
+        if errors:
+            dropped["invalid"] += 1
+            if problems is not None:
+                problems.extend(str(f) for f in errors)
+            continue
         h = task.content_hash()
         row: dict[str, Any] = {"task": task.name, "path": str(task.root.resolve()), **task_meta(task.root),
                                "content_hash": h, "pass_rate": None, "attempts": None}
