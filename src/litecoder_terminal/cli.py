@@ -491,10 +491,13 @@ def serve(
 
     from litecoder_terminal.rl.server import create_app, tasks_by_name
 
-    dirs = find_task_dirs(tasks)
-    missing = [d for d in dirs if not (d / "task.toml").is_file()]
-    if missing or not dirs:
-        err.print(f"[red]error:[/red] not a task dir (no task.toml): {missing[0] if missing else tasks}")
+    from litecoder_terminal.task.lint import split_by_lint
+
+    dirs, problems = split_by_lint(find_task_dirs(tasks))
+    for problem in problems:  # a broken task is not served; the others are
+        err.print(f"[yellow]not served:[/yellow] {problem}")
+    if not dirs:
+        err.print(f"[red]error:[/red] no servable task dir in {', '.join(map(str, tasks))}")
         raise typer.Exit(2)
     try:
         by_name = tasks_by_name(dirs)

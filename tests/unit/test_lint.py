@@ -73,3 +73,15 @@ def test_every_finding_code_is_registered(tmp_path):
     t = make_task(tmp_path, "t", dockerfile="FROM x\nCOPY nope /\n", instruction=" ")
     for f in lint_task(t):
         assert f.code in RULES and f.severity == RULES[f.code][0]
+
+
+def test_split_by_lint_keeps_good_tasks_and_names_the_broken(tmp_path):
+    from litecoder_terminal.task.lint import split_by_lint
+    from tests.conftest import make_task
+
+    good = make_task(tmp_path, "good")
+    bad = make_task(tmp_path, "bad")
+    (bad / "task.toml").write_text("this is [not toml\n")
+    kept, problems = split_by_lint([good, bad])
+    assert kept == [good]
+    assert len(problems) == 1 and problems[0].startswith("LCT002 error") and str(bad / "task.toml") in problems[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from litecoder_terminal.task import TaskDir
-from litecoder_terminal.task.lint import Severity, lint_task
+from litecoder_terminal.task.lint import split_by_lint
 
 
 def task_meta(root: Path) -> dict[str, Any]:
@@ -50,15 +50,12 @@ def rl_manifest(task_paths: list[Path], *, calibration: Path | None = None, min_
     With one, a task is kept when min_pass <= pass_rate <= max_pass: tasks always or never solved give a
     policy-gradient learner no signal. A task whose content changed since calibration is not calibrated."""
     cal = load_calibration(calibration) if calibration else None
-    rows, dropped = [], {"invalid": 0, "uncalibrated": 0, "too_easy": 0, "too_hard": 0}
-    for p in task_paths:
-        task = TaskDir(Path(p))
-        errors = [f for f in lint_task(task.root) if f.severity is Severity.ERROR]
-        if errors:
-            dropped["invalid"] += 1
-            if problems is not None:
-                problems.extend(str(f) for f in errors)
-            continue
+    valid, found = split_by_lint(task_paths)
+    if problems is not None:
+        problems.extend(found)
+    rows, dropped = [], {"invalid": len(task_paths) - len(valid), "uncalibrated": 0, "too_easy": 0, "too_hard": 0}
+    for p in valid:
+        task = TaskDir(p)
         h = task.content_hash()
         row: dict[str, Any] = {"task": task.name, "path": str(task.root.resolve()), **task_meta(task.root),
                                "content_hash": h, "pass_rate": None, "attempts": None}

@@ -209,3 +209,18 @@ def _lint_verifier_scripts(task: TaskDir, findings: list[Finding]) -> None:
 
 def has_errors(findings: list[Finding]) -> bool:
     return any(f.severity is Severity.ERROR for f in findings)
+
+
+def split_by_lint(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """The task dirs without lint errors, and the error findings ("CODE error file:line: problem") of the others:
+    what a batch keeps going with, and what it names."""
+    good: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        errors = [f for f in lint_task(Path(path)) if f.severity is Severity.ERROR]
+        if errors:
+            problems.extend(str(f) for f in errors)
+        else:
+            good.append(Path(path))
+    return good, problems
+
