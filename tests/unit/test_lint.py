@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from litecoder_terminal.task.lint import RULES, lint_task
+from litecoder_terminal.task.lint import RULES, lint_task, split_by_lint
 from tests.conftest import make_task
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tasks" / "log-error-summary"
@@ -76,9 +76,6 @@ def test_every_finding_code_is_registered(tmp_path):
 
 
 def test_split_by_lint_keeps_good_tasks_and_names_the_broken(tmp_path):
-    from litecoder_terminal.task.lint import split_by_lint
-    from tests.conftest import make_task
-
     good = make_task(tmp_path, "good")
     bad = make_task(tmp_path, "bad")
     (bad / "task.toml").write_text("this is [not toml\n")
