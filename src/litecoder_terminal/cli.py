@@ -23,6 +23,16 @@ console = Console()
 err = Console(stderr=True)
 
 
+# Options several commands share: one definition each, so their names and help never drift apart.
+_ImageMapOpt = Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")]
+_ApiKeyEnvOpt = Annotated[Optional[str], typer.Option(help="environment variable holding the API key")]
+_TemperatureOpt = Annotated[float, typer.Option(help="sampling temperature")]
+_MaxCostOpt = Annotated[Optional[float], typer.Option(help="hard budget in USD: no paid model call beyond it")]
+_MaxTurnsOpt = Annotated[int, typer.Option(help="terminus: turns before the run is cut (truncated)")]
+_ContextOpt = Annotated[int, typer.Option(help="terminus: summarise older turns beyond this estimate")]
+_TrialJobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="trials at once")]
+
+
 def _parse_image_map(items: list[str]) -> dict[str, str]:
     mapping = {}
     for item in items:
@@ -60,7 +70,7 @@ def validate(
     repeats: Annotated[int, typer.Option(help="oracle runs, each in a fresh container")] = 3,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="tasks validated at once")] = 2,
     report: Annotated[Optional[Path], typer.Option(help="write the verdicts as JSON")] = None,
-    image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
+    image_map: _ImageMapOpt = [],  # noqa: B006
     job_dir: Annotated[Optional[Path], typer.Option(help="trial records and ledger (reuse it to resume)")] = None,
     lint_only: Annotated[bool, typer.Option(help="only the static gate")] = False,
 ) -> None:
@@ -110,7 +120,7 @@ def lint(paths: Annotated[list[Path], typer.Argument(help="task dirs or trees of
 def run(
     path: Annotated[Path, typer.Argument(help="a task dir")],
     agent: Annotated[str, typer.Option(help="oracle, nop, replay or script:PATH (an LLM agent: lct rollout)")] = "oracle",
-    image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
+    image_map: _ImageMapOpt = [],  # noqa: B006
     trials_dir: Annotated[Path, typer.Option(help="where the trial record goes")] = Path("jobs/trials"),
 ) -> None:
     """One trial of one task with one agent; prints the result record."""
@@ -296,15 +306,15 @@ def rollout(
     agent: _AgentOpt = "terminus",
     model: _ModelOpt = None,
     api_base: _ApiBaseOpt = None,
-    api_key_env: Annotated[Optional[str], typer.Option(help="env var holding the API key")] = None,
-    temperature: Annotated[float, typer.Option(help="sampling temperature")] = 0.7,
-    max_turns: Annotated[int, typer.Option(help="terminus: turns before the run is cut (truncated)")] = 50,
-    context_tokens: Annotated[int, typer.Option(help="terminus: summarise older turns beyond this estimate")] = 32000,
+    api_key_env: _ApiKeyEnvOpt = None,
+    temperature: _TemperatureOpt = 0.7,
+    max_turns: _MaxTurnsOpt = 50,
+    context_tokens: _ContextOpt = 32000,
     attempts: Annotated[int, typer.Option("--attempts", "-k", help="independent attempts per task")] = 1,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="trials at once")] = 2,
+    jobs: _TrialJobsOpt = 2,
     out: Annotated[Path, typer.Option("--out", "-o", help="rollout dir (reuse it to resume)")] = Path("jobs/rollout"),
-    image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
-    max_cost: Annotated[Optional[float], typer.Option(help="stop paying for model calls beyond this (USD)")] = None,
+    image_map: _ImageMapOpt = [],  # noqa: B006
+    max_cost: _MaxCostOpt = None,
 ) -> None:
     """K attempts of an agent on tasks: trials with ATIF trajectories, rewards, pass@k, tokens; resumable."""
     summary = _rollout(tasks, agent, model, api_base, api_key_env, temperature, max_turns, context_tokens, attempts,
@@ -318,15 +328,15 @@ def calibrate(
     agent: _AgentOpt = "terminus",
     model: _ModelOpt = None,
     api_base: _ApiBaseOpt = None,
-    api_key_env: Annotated[Optional[str], typer.Option(help="env var holding the API key")] = None,
-    temperature: Annotated[float, typer.Option(help="sampling temperature")] = 0.7,
-    max_turns: Annotated[int, typer.Option(help="terminus: turns before the run is cut")] = 50,
-    context_tokens: Annotated[int, typer.Option(help="terminus: summarise older turns beyond this estimate")] = 32000,
+    api_key_env: _ApiKeyEnvOpt = None,
+    temperature: _TemperatureOpt = 0.7,
+    max_turns: _MaxTurnsOpt = 50,
+    context_tokens: _ContextOpt = 32000,
     attempts: Annotated[int, typer.Option("--attempts", "-k", help="attempts per task")] = 8,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="trials at once")] = 2,
+    jobs: _TrialJobsOpt = 2,
     out: Annotated[Path, typer.Option("--out", "-o", help="rollout dir; calibration.jsonl goes here")] = Path("jobs/calibrate"),
-    image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
-    max_cost: Annotated[Optional[float], typer.Option(help="stop paying for model calls beyond this (USD)")] = None,
+    image_map: _ImageMapOpt = [],  # noqa: B006
+    max_cost: _MaxCostOpt = None,
 ) -> None:
     """Pass rate per task (K attempts), written to OUT/calibration.jsonl for `lct export rl --calibration`."""
     from litecoder_terminal.runner.rollout import calibration_rows
@@ -409,16 +419,16 @@ def synth(
     model: Annotated[str, typer.Option(help="LiteLLM model, e.g. hosted_vllm/Qwen/Qwen3-Coder-480B-A35B-Instruct")],
     out: Annotated[Path, typer.Option("--out", "-o", help="task dirs, manifest.jsonl, drops.jsonl, report.json")] = Path("synth-out"),
     api_base: Annotated[Optional[str], typer.Option(help="OpenAI-compatible endpoint (vLLM, SGLang, Ollama)")] = None,
-    api_key_env: Annotated[Optional[str], typer.Option(help="environment variable holding the API key")] = None,
+    api_key_env: _ApiKeyEnvOpt = None,
     jobs: Annotated[int, typer.Option(help="tasks built at once")] = 1,
     concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once")] = 4,
-    max_cost: Annotated[Optional[float], typer.Option(help="hard budget in USD for this run")] = None,
+    max_cost: _MaxCostOpt = None,
     max_tokens: Annotated[Optional[int], typer.Option(help="hard budget in tokens for this run")] = None,
     max_repairs: Annotated[int, typer.Option(help="failed checks a stage may repair before the task is dropped")] = 3,
     max_turns: Annotated[int, typer.Option(help="tool calls per stage before the task is dropped")] = 16,
     repeats: Annotated[int, typer.Option(help="reference runs in fresh containers (verifier round and gate)")] = 2,
     seed: Annotated[int, typer.Option(help="varies the idea samples")] = 0,
-    temperature: Annotated[float, typer.Option()] = 0.7,
+    temperature: _TemperatureOpt = 0.7,
     input_cost_per_token: Annotated[Optional[float], typer.Option(help="USD; overrides LiteLLM's price table")] = None,
     output_cost_per_token: Annotated[Optional[float], typer.Option(help="USD; overrides LiteLLM's price table")] = None,
     spec: Annotated[list[Path], typer.Option(help="extra domain specification YAML (repeatable)")] = [],  # noqa: B006
@@ -483,7 +493,7 @@ def serve(
     max_steps: Annotated[int, typer.Option(help="steps per episode before it is truncated")] = 50,
     step_timeout: Annotated[float, typer.Option(help="seconds one command may run before C-c")] = 180.0,
     max_observation_chars: Annotated[int, typer.Option(help="observation size bound")] = 10_000,
-    image_map: Annotated[list[str], typer.Option("--image-map", help="FROM=TO base image substitution")] = [],  # noqa: B006
+    image_map: _ImageMapOpt = [],  # noqa: B006
     trials_dir: Annotated[Optional[Path], typer.Option(help="record every episode (result.json, trajectory)")] = None,
 ) -> None:
     """Serve tasks as RL environments over HTTP (reset/step/reward) for remote trainers."""
