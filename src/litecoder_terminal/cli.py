@@ -130,7 +130,7 @@ def run(
     from litecoder_terminal.agents import agent_from_spec
     from litecoder_terminal.sandbox import BuildError
     from litecoder_terminal.task import TaskDir
-    from litecoder_terminal.trial import run_trial
+    from litecoder_terminal.trial import build_task_images, run_trial
 
     task = TaskDir(path)
     try:
@@ -140,12 +140,11 @@ def run(
     engine = _engine()
     config = task.config()
     try:
-        build = engine.build(task.environment_dir, image_map=_parse_image_map(image_map),
-                             timeout_sec=config.environment.build_timeout_sec)
+        images = build_task_images(engine, task, config, image_map=_parse_image_map(image_map))
     except BuildError as e:
         err.print(f"[red]build failed:[/red] {e}\n{e.log[-3000:]}")
         raise typer.Exit(1) from e
-    result = run_trial(task, the_agent, engine, image=build.tag,
+    result = run_trial(task, the_agent, engine, image=images,
                        trial_dir=trials_dir / f"{task.name}.{the_agent.name.replace(':', '-')}.{int(time.time())}",
                        config=config)
     print(result.model_dump_json(indent=2))
@@ -185,12 +184,22 @@ def generate(
     except ValueError as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from e
+    if rep.resumed:
+        console.print(f"resumed an interrupted run: {rep.resumed} of {rep.requested} slots were already done")
     console.print(f"wrote {rep.written} task dirs to {out} in {time.monotonic() - t0:.2f}s "
-              f"({rep.near_duplicates} near-duplicate samples rejected); diversity {rep.diversity:.3f} "
-              f"(1 - mean pairwise 3-gram Jaccard); manifest {rep.manifest}")
+              f"({rep.near_duplicates} near-duplicate samples rejected, {len(rep.failures)} failed samples "
+              f"resampled); diversity {rep.diversity:.3f} (1 - mean pairwise 3-gram Jaccard); manifest {rep.manifest}")
+    if rep.failures:
+        by_family: dict[str, int] = {}
+        for f in rep.failures:
+            by_family[f.family] = by_family.get(f.family, 0) + 1
+        err.print(f"[yellow]warning:[/yellow] {len(rep.failures)} sample(s) failed (raised) and were replaced from "
+                  f"other seeds: {', '.join(f'{k} {v}' for k, v in sorted(by_family.items()))}; family, level, seed "
+                  f"and traceback of each in {rep.report}")
     if rep.exhausted:
-        err.print(f"[yellow]warning:[/yellow] {len(rep.exhausted)} slot(s) dropped, their families produced only "
-                  f"near-duplicates: {', '.join(rep.exhausted[:10])}")
+        err.print(f"[red]error:[/red] {len(rep.exhausted)} of {rep.requested} slot(s) dropped (every sample raised "
+                  f"or was a near-duplicate): {', '.join(rep.exhausted[:10])}; see {rep.report}")
+        raise typer.Exit(1)
 
 
 @app.command()

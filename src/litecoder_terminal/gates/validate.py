@@ -12,8 +12,7 @@ from litecoder_terminal.agents import Agent, NopAgent, OracleAgent, ScriptAgent
 from litecoder_terminal.sandbox import BuildError, DockerEngine, SandboxError
 from litecoder_terminal.task import TaskDir, TaskLoadError
 from litecoder_terminal.task.lint import Finding, Severity, lint_task
-from litecoder_terminal.trial import TrialResult, TrialStatus, run_trial
-from litecoder_terminal.trial.run import ErrorKind
+from litecoder_terminal.trial import ErrorKind, TrialResult, TrialStatus, build_task_images, run_trial
 
 
 class Verdict(str, Enum):
@@ -75,16 +74,14 @@ def validate_task(path: Path, engine: DockerEngine | None, *, repeats: int = 3, 
         config = task.config()
         task_job_dir = job_dir / f"{task.name}.{out.content_hash[:8]}"
         try:
-            build = engine.build(task.environment_dir, image_map=image_map,
-                                 timeout_sec=config.environment.build_timeout_sec,
-                                 log_path=task_job_dir / "build.log")
+            images = build_task_images(engine, task, config, image_map=image_map, log_dir=task_job_dir)
         except BuildError as e:
             tail = "\n".join(e.log.strip().splitlines()[-15:])
             raise _Stop(Verdict.REJECTED, "build", f"{e}\n{tail}".strip()) from e
-        out.image, out.build_seconds, out.build_cached = build.tag, round(build.seconds, 3), build.cached
+        out.image, out.build_seconds, out.build_cached = images.agent, images.build_seconds, images.cached
 
         def trial(gate: str, agent: Agent, n: int) -> TrialResult:
-            r = run_trial(task, agent, engine, image=build.tag, trial_dir=task_job_dir / f"{gate}-{n}", config=config)
+            r = run_trial(task, agent, engine, image=images, trial_dir=task_job_dir / f"{gate}-{n}", config=config)
             out.trials.append(TrialSummary(gate=gate, agent=agent.name, status=r.status, reward=r.reward,
                                            seconds=r.seconds, error=r.error.cause if r.error else None,
                                            dir=str(task_job_dir / f"{gate}-{n}")))
@@ -101,8 +98,9 @@ def validate_task(path: Path, engine: DockerEngine | None, *, repeats: int = 3, 
         for i in range(1, repeats + 1):
             r = trial("oracle", OracleAgent(), i)
             if r.reward != 1:
+                why = f" ({'; '.join(r.tamper)})" if r.tamper else ""
                 raise _Stop(Verdict.REJECTED, "oracle", f"reference solution scores {r.reward} on repeat {i} of "
-                            f"{repeats} (must be 1 every time)")
+                            f"{repeats} (must be 1 every time){why}")
         for i, script in enumerate(task.wrong_solutions, 1):
             r = trial("wrong", ScriptAgent(script), i)
             if r.reward != 0:

@@ -38,14 +38,17 @@ from litecoder_terminal.agents.atif import TerminalStep, build_trajectory
 from litecoder_terminal.agents.terminal import TERM_DIR, TmuxError, TmuxSession, ensure_tmux
 from litecoder_terminal.sandbox import DockerEngine, Sandbox, SandboxError
 from litecoder_terminal.task import TaskDir
-from litecoder_terminal.trial.run import (
+from litecoder_terminal.trial import (
     ErrorKind,
+    Grader,
     PhaseTiming,
+    TaskImages,
     TrialError,
+    TrialPaths,
     TrialResult,
     TrialStatus,
-    grade,
-    start_sandbox,
+    build_task_images,
+    start_agent_env,
 )
 
 LABEL_ENV = "lct.rl.env"
@@ -123,7 +126,7 @@ class TerminalEnv(gymnasium.Env):
         self.observation_space = spaces.Text(max_length=max_observation_chars + len(self.instruction) + 2,
                                              charset=_TEXT)
         self.action_space = spaces.Text(max_length=100_000, charset=_TEXT)
-        self._image: str | None = None
+        self._image: TaskImages | None = None
         self._box: Sandbox | None = None
         self._session: TmuxSession | None = None
         self._in_sync = True  # False after raw keystrokes: the session's prompt count must be re-read
@@ -138,7 +141,7 @@ class TerminalEnv(gymnasium.Env):
         t0 = time.monotonic()
         started_at = _now()
         image = self._build()
-        box = start_sandbox(self.engine, image, self.config, labels={LABEL_ENV: self.env_id})
+        box = start_agent_env(self.engine, image.agent, self.config, labels={LABEL_ENV: self.env_id})
         try:
             user = str(self.config.agent.user) if self.config.agent.user is not None else None
             session = TmuxSession(box, tmux=ensure_tmux(box, user=user), user=user,
@@ -151,7 +154,7 @@ class TerminalEnv(gymnasium.Env):
         self._box, self._session, self._in_sync, self._screen = box, session, True, screen
         meta = self.config.metadata
         episode_id = uuid.uuid4().hex
-        self._episode = {"id": episode_id, "seed": seed, "step": 0, "started_at": started_at, "image": image,
+        self._episode = {"id": episode_id, "seed": seed, "step": 0, "started_at": started_at, "image": image.agent, "images": image,
                          "setup_seconds": round(time.monotonic() - t0, 4), "t_start": time.monotonic(),
                          "deadline": time.monotonic() + self.max_episode_seconds, "steps": [],
                          "initial_screen": screen}
@@ -254,7 +257,8 @@ class TerminalEnv(gymnasium.Env):
                             self._session.close()
                         except (TmuxError, SandboxError):
                             pass  # the verifier's clean-up kills the terminal anyway
-                    grade(box, self.task, self.config, result, trial_dir=trial_dir, cleanup_paths=[TERM_DIR])
+                    Grader(self.engine, self.task, self.config, ep["images"], result, TrialPaths(trial_dir),
+                           labels={LABEL_ENV: self.env_id}).grade(box, [TERM_DIR])
                 except SandboxError as e:
                     result.error = TrialError(kind=ErrorKind.INFRA, cause=str(e))
                 except Exception as e:  # noqa: BLE001 - recorded like run_trial does, never a reward
@@ -281,10 +285,9 @@ class TerminalEnv(gymnasium.Env):
         (trial_dir / "agent" / "trajectory.json").write_text(json.dumps(trajectory, indent=2))
         (trial_dir / "result.json").write_text(result.model_dump_json(indent=2))
 
-    def _build(self) -> str:
+    def _build(self) -> TaskImages:
         if self._image is None:
-            self._image = self.engine.build(self.task.environment_dir, image_map=self.image_map,
-                                            timeout_sec=self.config.environment.build_timeout_sec).tag
+            self._image = build_task_images(self.engine, self.task, self.config, image_map=self.image_map)
         return self._image
 
     def _teardown(self) -> None:

@@ -25,7 +25,7 @@ from litecoder_terminal.sandbox import BuildError, DockerEngine
 from litecoder_terminal.store import RecordStore
 from litecoder_terminal.task import TaskDir
 from litecoder_terminal.task.model import TaskLoadError
-from litecoder_terminal.trial import run_trial
+from litecoder_terminal.trial import TaskImages, build_task_images, run_trial
 
 
 class TrialRecord(BaseModel):
@@ -100,17 +100,15 @@ def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, a
     names = _names(tasks)
     hashes = [t.content_hash() for t in tasks]
     ledger = RecordStore(out_dir / "ledger.sqlite", "trials", TrialRecord)
-    images: dict[int, str | BuildError | TaskLoadError] = {}
+    images: dict[int, TaskImages | BuildError | TaskLoadError] = {}
     build_locks = [threading.Lock() for _ in tasks]
     records: dict[tuple[int, int], TrialRecord] = {}
 
-    def image_for(i: int) -> str | BuildError | TaskLoadError:
+    def image_for(i: int) -> TaskImages | BuildError | TaskLoadError:
         with build_locks[i]:
             if i not in images:
                 try:
-                    cfg = tasks[i].config()
-                    images[i] = engine.build(tasks[i].environment_dir, image_map=image_map or {},
-                                             timeout_sec=cfg.environment.build_timeout_sec).tag
+                    images[i] = build_task_images(engine, tasks[i], image_map=image_map or {})
                 except (BuildError, TaskLoadError) as e:
                     images[i] = e
             return images[i]

@@ -68,6 +68,10 @@ class SandboxError(Exception):
     """A harness failure (daemon gone, container died, harness timeout): an error, never a reward."""
 
 
+class ArchiveTooLarge(SandboxError):
+    """A copy out of a container exceeded its byte limit (the agent's outputs are refused, not an infra error)."""
+
+
 class BuildError(SandboxError):
     def __init__(self, message: str, log: str = ""):
         super().__init__(message)
@@ -253,19 +257,52 @@ class DockerEngine:
             raise BuildError(f"build failed: {str(outcome['error']).strip()}", log)
         return log
 
+    def ensure_image(self, ref: str) -> None:
+        """A prebuilt image (`[environment] docker_image`): used when local, else pulled. Failure is infra."""
+        if self._image_exists(ref):
+            return
+        try:
+            self.client.images.pull(ref)
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"image {ref} is not local and could not be pulled: {e}") from e
+
+    def private_network(self, name: str) -> str:
+        """An internal bridge (no route out) for one trial's containers; removed by `remove_network`."""
+        try:
+            net = self.client.networks.create(name, driver="bridge", internal=True,
+                                              labels={LABEL: "1", LABEL_RUN: self.run_id, LABEL_OWNER: self.owner})
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"cannot create network {name}: {e}") from e
+        return net.id
+
+    def remove_network(self, network_id: str) -> None:
+        try:
+            self.client.networks.get(network_id).remove()
+        except (docker.errors.NotFound, docker.errors.APIError, requests.exceptions.RequestException):
+            pass  # left for `lct gc`: labelled with our run and owner
+
     # ---- containers ---------------------------------------------------------------------------------------
-    def start(self, image: str, *, limits: Limits | None = None, network: bool = True,
+    def remove_image(self, ref: str) -> None:
+        try:
+            self.client.images.remove(ref, force=True, noprune=False)
+        except (docker.errors.APIError, requests.exceptions.RequestException):
+            pass  # left for `lct gc --images`: labelled
+
+    def start(self, image: str, *, limits: Limits | None = None, network: bool | str = True,
               env: dict[str, str] | None = None, workdir: str | None = None,
-              labels: dict[str, str] | None = None, setup: str = "") -> Sandbox:
+              labels: dict[str, str] | None = None, setup: str = "", hostname: str | None = None) -> Sandbox:
         """Start a container (init, limits, labels) and run `setup` (shell, as root) in it before returning."""
         limits = limits or Limits()
         kwargs: dict = dict(
             command=["sleep", "infinity"], init=True, environment=env or {},
             labels={LABEL: "1", LABEL_RUN: self.run_id, LABEL_OWNER: self.owner, **(labels or {})},
-            network_mode="bridge" if network else "none", pids_limit=limits.pids_limit,
+            network_mode=network if isinstance(network, str) else ("bridge" if network else "none"),
+            pids_limit=limits.pids_limit,
         )
         if workdir:
             kwargs["working_dir"] = workdir
+        if hostname:
+            kwargs["hostname"] = hostname
         if limits.cpus:
             kwargs["nano_cpus"] = int(float(limits.cpus) * 1e9)
         if limits.memory_mb:
@@ -282,9 +319,9 @@ class DockerEngine:
             raise SandboxError(f"image {image} not found: {e}") from e
         except (docker.errors.APIError, requests.exceptions.RequestException) as e:
             raise SandboxError(f"cannot start container from {image}: {e}") from e
-        box = Sandbox(self, container, networked=network)
+        box = Sandbox(self, container, networked=network is True)
         try:
-            keep = box.exec(["sh", "-c", _FIND_KEEPALIVE + "\n" + (setup or "true") + "\n"], timeout_sec=60, user="root")
+            keep = box.exec(["/bin/sh", "-c", _FIND_KEEPALIVE + "\n" + (setup or "true") + "\n"], timeout_sec=60, user="root")
             box.keep_pids = keep.output.split()
             if keep.exit_code != 0:
                 raise SandboxError(f"container set-up failed ({keep.exit_code}): {keep.output[-500:]}")
@@ -308,6 +345,12 @@ class DockerEngine:
                 removed += 1
             except docker.errors.NotFound:
                 pass
+        for net in self.client.networks.list(filters={"label": LABEL}):
+            if all_owners or not _owner_alive(net.attrs.get("Labels", {}).get(LABEL_OWNER, "")):
+                try:
+                    net.remove()
+                except docker.errors.APIError:
+                    pass
         removed_images = 0
         if images:
             for img in self.client.images.list(filters={"label": LABEL}):
@@ -492,6 +535,96 @@ class Sandbox:
         except (docker.errors.APIError, requests.exceptions.RequestException) as e:
             raise SandboxError(f"docker diff failed: {e}") from e
         return [({0: "C", 1: "A", 2: "D"}.get(d["Kind"], "C"), d["Path"]) for d in diff]
+
+    def image_lookup(self):
+        """A function telling whether the container's image has a path (read from its layers on this host), or
+        None when the layers are not visible here (remote engine, other storage driver)."""
+        try:
+            self.container.reload()
+            graph = self.container.attrs.get("GraphDriver") or {}
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"cannot inspect the container: {e}") from e
+        lowers = [Path(p) for p in ((graph.get("Data") or {}).get("LowerDir") or "").split(":") if p]
+        if graph.get("Name") != "overlay2" or not lowers or not all(p.is_dir() for p in lowers):
+            return None
+        return lambda path: any(os.path.lexists(low / path.lstrip("/")) for low in lowers)
+
+    def threads(self) -> list[tuple[str, str, str]]:
+        """Every thread in the container as (pid, state, command line), read by the host (`ps -L`)."""
+        try:
+            top = self.container.top(ps_args="-eLo pid,stat,args")
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"docker top failed: {e}") from e
+        return [(str(r[0]), str(r[1]), str(r[2]) if len(r) > 2 else "") for r in top.get("Processes") or []]
+
+    def exists(self) -> bool:
+        try:
+            self.container.reload()
+        except docker.errors.NotFound:
+            return False
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"cannot inspect the container: {e}") from e
+        return True
+
+    def commit(self) -> str:
+        """The container's filesystem as a new (labelled, temporary) image; returns its id."""
+        try:
+            img = self.container.commit(conf={"Labels": {LABEL: "1"}})
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"cannot commit the container: {e}") from e
+        return img.id
+
+    def stop(self) -> None:
+        """Kill the whole container at once (init and every process in it); its filesystem stays readable."""
+        try:
+            self.container.reload()
+            if self.container.status == "running":
+                self.container.kill()
+            self.container.wait(timeout=60)
+        except docker.errors.NotFound as e:
+            raise SandboxError(f"container is gone: {e}") from e
+        except docker.errors.APIError as e:
+            if "is not running" not in str(e):
+                raise SandboxError(f"cannot stop the container: {e}") from e
+        except requests.exceptions.RequestException as e:
+            raise SandboxError(f"cannot stop the container: {e}") from e
+
+    def archive(self, path: str, max_bytes: int) -> bytes | None:
+        """The raw tar Docker makes of `path` (running or stopped container), or None when it does not exist.
+        Read by the engine from the container's filesystem: nothing inside the container runs."""
+        try:
+            stream, _ = self.container.get_archive(path, chunk_size=1 << 20)
+        except docker.errors.NotFound:
+            return None
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"copy out of {path} failed: {e}") from e
+        buf = bytearray()
+        for chunk in stream:
+            buf += chunk
+            if len(buf) > max_bytes:
+                raise ArchiveTooLarge(f"{path} is larger than {max_bytes} bytes")
+        return bytes(buf)
+
+    def put_archive(self, parent: str, data: bytes) -> None:
+        """Extract a tar under `parent`, keeping the owners recorded in it (Docker's copyUIDGID)."""
+        api = self.engine.client.api
+        try:
+            resp = api._put(api._url("/containers/{0}/archive", self.container.id),
+                            params={"path": parent, "copyUIDGID": "1", "noOverwriteDirNonDir": "false"}, data=data)
+            api._raise_for_status(resp)
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"copy into {parent} failed: {e}") from e
+
+    def connect(self, network_id: str, alias: str | None = None) -> str:
+        """Join a private network; returns this container's address on it."""
+        try:
+            net = self.engine.client.networks.get(network_id)
+            net.connect(self.container.id, aliases=[alias] if alias else None)
+            self.container.reload()
+            info = (self.container.attrs.get("NetworkSettings", {}).get("Networks") or {}).get(net.name) or {}
+        except (docker.errors.APIError, requests.exceptions.RequestException) as e:
+            raise SandboxError(f"cannot join network {network_id}: {e}") from e
+        return info.get("IPAddress", "")
 
     def process_count(self) -> int:
         """Live processes in the container (zombies left out), counted by the host: nothing inside can hide one."""

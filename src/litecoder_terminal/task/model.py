@@ -11,7 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import tomli_w
@@ -39,12 +39,24 @@ class AgentConfig(_Section):
     allowed_hosts: list[str] | None = None
 
 
-class VerifierConfig(_Section):
-    timeout_sec: float = 600.0
-    env: dict[str, str] = Field(default_factory=dict)
-    user: str | int | None = None
-    network_mode: NetworkMode | None = None
-    allowed_hosts: list[str] | None = None
+class VerifierEnvironmentMode(str, Enum):
+    SHARED = "shared"  # the verifier runs in the container the agent used
+    SEPARATE = "separate"  # a fresh container; the host copies the declared artifacts across
+
+
+class ArtifactConfig(_Section):
+    """One declared output of the agent (Harbor's `artifacts` entry): a file or tree at an absolute path."""
+
+    source: str
+    destination: str | None = None
+    exclude: list[str] = Field(default_factory=list)
+    service: str | None = None
+
+    @model_validator(mode="after")
+    def _check_source(self) -> "ArtifactConfig":
+        if ".." in PurePosixPath(self.source).parts:
+            raise ValueError(f"artifact source must not contain '..': {self.source!r}")
+        return self
 
 
 class SolutionConfig(_Section):
@@ -93,6 +105,16 @@ class EnvironmentConfig(_Section):
         return data
 
 
+class VerifierConfig(_Section):
+    timeout_sec: float = 600.0
+    env: dict[str, str] = Field(default_factory=dict)
+    user: str | int | None = None
+    network_mode: NetworkMode | None = None
+    allowed_hosts: list[str] | None = None
+    environment_mode: VerifierEnvironmentMode | None = None
+    environment: EnvironmentConfig | None = None
+
+
 class TaskConfig(_Section):
     schema_version: str = "1.4"
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -101,6 +123,7 @@ class TaskConfig(_Section):
     environment: EnvironmentConfig = Field(default_factory=EnvironmentConfig)
     solution: SolutionConfig = Field(default_factory=SolutionConfig)
     source: str | None = None
+    artifacts: list[str | ArtifactConfig] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -127,6 +150,22 @@ class TaskConfig(_Section):
     def phase_network(self, phase: str) -> NetworkMode:
         override = {"agent": self.agent.network_mode, "verifier": self.verifier.network_mode}.get(phase)
         return override or self.environment.network_mode
+
+    @property
+    def verifier_mode(self) -> VerifierEnvironmentMode:
+        """As Harbor resolves it: explicit mode, else separate when a verifier environment is given, else shared."""
+        if self.verifier.environment_mode is not None:
+            return self.verifier.environment_mode
+        return VerifierEnvironmentMode.SEPARATE if self.verifier.environment is not None else VerifierEnvironmentMode.SHARED
+
+    def artifact_entries(self) -> list[ArtifactConfig]:
+        return [ArtifactConfig(source=a) if isinstance(a, str) else a for a in self.artifacts]
+
+    @property
+    def lct(self) -> dict[str, Any]:
+        """Our own per-task settings, kept where Harbor allows free-form data: `[metadata.lct]`."""
+        value = self.metadata.get("lct")
+        return value if isinstance(value, dict) else {}
 
     @property
     def agent_timeout_sec(self) -> float:
@@ -208,6 +247,11 @@ class TaskDir:
     @property
     def test_path(self) -> Path:
         return self.tests_dir / "test.sh"
+
+    @property
+    def verifier_dockerfile_path(self) -> Path:
+        """Harbor's separate verifier image: built from tests/ when tests/Dockerfile exists."""
+        return self.tests_dir / "Dockerfile"
 
     def instruction(self) -> str:
         try:

@@ -1,16 +1,23 @@
-"""One attempt at a task: sandbox up, agent phase, cleanup, verifier, reward. Infra errors are kept apart."""
+"""One attempt at a task, in phases (agent env, agent, artifacts, verifier env, verify), graded where the agent
+cannot reach; infra errors kept apart from rewards."""
 
-from litecoder_terminal.trial.run import (
+from litecoder_terminal.trial.result import (
     ErrorKind,
     PhaseTiming,
+    RewardError,
     TrialError,
     TrialResult,
     TrialStatus,
-    grade,
     parse_reward,
+)
+from litecoder_terminal.trial.trial import (
+    Grader,
+    TaskImages,
+    TrialPaths,
+    build_task_images,
     run_trial,
-    start_sandbox,
+    start_agent_env,
 )
 
-__all__ = ["ErrorKind", "PhaseTiming", "TrialError", "TrialResult", "TrialStatus", "grade", "parse_reward", "run_trial",
-           "start_sandbox"]
+__all__ = ["ErrorKind", "Grader", "PhaseTiming", "RewardError", "TaskImages", "TrialError", "TrialPaths",
+           "TrialResult", "TrialStatus", "build_task_images", "parse_reward", "run_trial", "start_agent_env"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import ClassVar, Literal
@@ -56,6 +57,11 @@ class TaskDraft:
     memory_mb: int = 1024
     cpus: float = 1.0
     expert_minutes: int = 10  # rough time a professional needs
+    # What the verifier may see of the agent's work: absolute paths of files or trees, copied by the host into a
+    # fresh verifier container (Harbor's `artifacts`). Default: the image's last WORKDIR.
+    artifacts: list[str] | None = None
+    # The verifier probes the agent's live container over a private network (reachable as host `agent`)
+    probe_agent: bool = False
 
 
 @dataclass
@@ -84,6 +90,16 @@ def derive_seed(*parts: object) -> int:
 
 def standard_test_sh() -> str:
     return resources.files("litecoder_terminal.synth.procedural").joinpath("templates/test.sh").read_text()
+
+
+def verifier_helper() -> str:
+    """lct_verify.py, copied into every generated task's tests/ (run agent code unprivileged, read git safely)."""
+    return resources.files("litecoder_terminal.synth.procedural").joinpath("templates/lct_verify.py").read_text()
+
+
+def default_artifacts(dockerfile_body: str) -> list[str]:
+    workdirs = re.findall(r"^WORKDIR\s+(\S+)\s*$", dockerfile_body, flags=re.M)
+    return [workdirs[-1]] if workdirs else []
 
 
 class TaskFamily:
@@ -117,6 +133,11 @@ class TaskFamily:
         files = dict(draft.files)
         files["environment/Dockerfile"] = TOOLBOX_LAYER + draft.dockerfile_body.lstrip("\n")
         files["tests/test.sh"] = standard_test_sh()
+        files.setdefault("tests/lct_verify.py", verifier_helper())
+        artifacts = draft.artifacts if draft.artifacts is not None else default_artifacts(draft.dockerfile_body)
+        if not artifacts or any(not a.startswith("/") or a.rstrip("/") in ("", "/") for a in artifacts):
+            raise ValueError(f"family {self.name}: artifacts must be absolute paths below / (got {artifacts})")
+        verifier: dict = {"timeout_sec": draft.verifier_timeout_sec, "environment_mode": "separate"}
         config = TaskConfig.model_validate({
             "schema_version": "1.4",
             "metadata": {
@@ -125,11 +146,14 @@ class TaskFamily:
                 "tags": sorted({self.domain, self.name, *draft.tags}), "family": self.name, "seed": seed,
                 "expert_time_estimate_min": draft.expert_minutes,
             },
-            "verifier": {"timeout_sec": draft.verifier_timeout_sec},
+            "verifier": verifier,
             "agent": {"timeout_sec": draft.agent_timeout_sec},
             "environment": {"build_timeout_sec": 900.0, "cpus": draft.cpus, "memory_mb": draft.memory_mb,
                             "network_mode": "no-network"},
+            "artifacts": sorted(set(artifacts)),
         })
+        if draft.probe_agent:
+            config.metadata["lct"] = {"probe_agent": True}
         return GeneratedTask(self.name, self.domain, self.config.difficulty, seed, draft.instruction.strip() + "\n",
                              config, files)
 
