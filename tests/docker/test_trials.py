@@ -115,12 +115,18 @@ def test_agent_timeout_cuts_off_and_still_grades(engine, tmp_path):
     assert time.monotonic() - t0 < 30
 
 
-def test_container_death_is_an_error_not_zero(engine, tmp_path):
+def test_an_agent_that_stops_its_container_is_graded_not_an_error(engine, tmp_path):
+    # Killing the keepalive stops the container. That is the agent's doing, not the infrastructure's: what it left is
+    # graded (an RL trainer must see the 0, not drop an errored trial). An engine failure stays an infra error
+    # (tests/unit/test_trial_grading.py).
     task = make_task(tmp_path, "t")
     killer = script(tmp_path, 'for d in /proc/[0-9]*; do p=${d#/proc/}; '
                               '[ "$(cat $d/comm 2>/dev/null)" = sleep ] && kill -9 $p; done; sleep 5')
     r = trial(engine, task, killer, tmp_path)
-    assert r.status is TrialStatus.ERROR and r.reward is None and r.error.kind.value == "infra"
+    assert r.status is TrialStatus.GRADED and r.reward == 0.0, r.error
+    solver = script(tmp_path, 'echo hello > /root/out.txt; kill -TERM 1; sleep 5')
+    r = trial(engine, task, solver, tmp_path, name="t2")
+    assert r.status is TrialStatus.GRADED and r.reward == 1.0, r.error
 
 
 def _containers(engine, label):

@@ -5,7 +5,7 @@ import pytest
 from litecoder_terminal.sandbox.docker import _BoundedBuffer, _context_tar
 from litecoder_terminal.task.dockerfile import substitute_base_images
 from litecoder_terminal.trial import parse_reward
-from litecoder_terminal.trial.run import RewardError
+from litecoder_terminal.trial import RewardError
 
 
 def test_reward_json_preferred_and_flat(tmp_path):

@@ -1,9 +1,17 @@
-"""The RL action grammar and the host-side toolchain-tamper rules (no Docker)."""
+"""The RL action grammar and the host-side shared-mode tamper rules (an allow-list; no Docker)."""
 
 import pytest
 
 from litecoder_terminal.rl.env import Command, Keys, parse_action
-from litecoder_terminal.trial.tamper import toolchain_tampering
+from litecoder_terminal.trial.tamper import AllowList, shared_mode_tampering
+
+IMAGE = {"/usr/bin/python3", "/usr/bin/sh", "/usr/bin/mkdir", "/usr/bin/chmod", "/usr/bin/env",
+         "/usr/lib/python3/dist-packages/pytest"}
+
+
+def toolchain_tampering(changes, installs=True):
+    allow = AllowList.for_task(workdir="/app", artifacts=[], installs=installs)
+    return shared_mode_tampering(changes, allow, IMAGE.__contains__)
 
 
 def test_action_forms():
@@ -29,7 +37,6 @@ def test_bad_actions_are_named(bad, message):
 def test_honest_changes_are_not_tampering():
     changes = [("C", "/usr"), ("C", "/usr/lib"), ("C", "/usr/lib/python3"), ("C", "/usr/lib/python3/dist-packages"),
                ("A", "/usr/lib/python3/dist-packages/requests"), ("A", "/usr/lib/python3/dist-packages/requests/x.py"),
-               ("A", "/usr/local/lib/python3.11/dist-packages/pytest/__init__.py"),  # pip: not on the verifier's path
                ("C", "/usr/lib/x86_64-linux-gnu"), ("A", "/usr/lib/x86_64-linux-gnu/libfoo.so.1"),
                ("A", "/usr/sbin/docker-init"), ("D", "/usr/lib/python3.11/EXTERNALLY-MANAGED"),
                ("C", "/usr/bin"), ("A", "/usr/bin/jq2"), ("A", "/usr/local/bin/mytool"), ("C", "/etc/ld.so.cache"),
@@ -42,16 +49,25 @@ def test_honest_changes_are_not_tampering():
 
 @pytest.mark.parametrize("change", [
     ("C", "/usr/lib/python3/dist-packages/_pytest/main.py"), ("D", "/usr/lib/python3/dist-packages/pluggy/_hooks.py"),
-    ("A", "/usr/lib/python3/dist-packages/pytest/evil.py"), ("C", "/usr/lib/python3/dist-packages/packaging/version.py"),
-    ("A", "/usr/lib/python3.11/sitecustomize.py"), ("A", "/usr/lib/python3.11/pytest.py"),
-    ("A", "/usr/lib/python3.11/__pycache__/csv.cpython-311.pyc"),  # plain bytecode: the verifier would load it
+    ("C", "/usr/lib/python3/dist-packages/packaging/version.py"),
+    ("A", "/usr/local/lib/python3.11/dist-packages/pytest"),  # shadows the image's pytest
+    ("A", "/usr/lib/python3.11/sitecustomize.py"), ("A", "/usr/lib/python3/dist-packages/x.pth"),
     ("C", "/usr/lib/python3.11/json/__pycache__/decoder.cpython-311.pyc"),
     ("C", "/etc/python3.11/sitecustomize.py"), ("C", "/usr/bin/python3"), ("D", "/usr/bin/python3.11"),
     ("C", "/usr/bin/sh"), ("C", "/usr/bin/dash"), ("C", "/usr/bin/env"), ("C", "/usr/bin/mkdir"),
     ("A", "/usr/local/bin/sh"), ("A", "/usr/local/bin/python3"), ("A", "/usr/local/sbin/chmod"),
-    ("A", "/etc/ld.so.preload"), ("C", "/usr/lib/x86_64-linux-gnu/libc.so.6"), ("C", "/bin"),
+    ("A", "/etc/ld.so.preload"), ("C", "/usr/lib/x86_64-linux-gnu/libc.so.6"), ("C", "/bin"), ("C", "/etc/sudoers"),
     ("C", "/usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"), ("C", "/usr/lib64/ld-linux-x86-64.so.2"),
 ])
 def test_toolchain_changes_are_tampering(change):
-    parents = [("C", "/usr"), ("C", "/etc")]
+    parents = [("C", change[1][:i]) for i in range(1, len(change[1])) if change[1][i] == "/"]
     assert toolchain_tampering([*parents, change]) == [f"{change[0]} {change[1]}"]
+
+
+@pytest.mark.parametrize("change", [
+    ("A", "/usr/lib/python3.11/pytest.py"), ("A", "/usr/lib/python3/dist-packages/pytest/evil.py"),
+    ("A", "/usr/lib/python3.11/__pycache__/csv.cpython-311.pyc"),  # plain bytecode: the verifier would load it
+    ("A", "/usr/bin/jq2"), ("A", "/usr/lib/x86_64-linux-gnu/libfoo.so.1"), ("C", "/etc/ld.so.cache"),
+])
+def test_without_installs_any_addition_on_a_search_path_is_tampering(change):
+    assert toolchain_tampering([change], installs=False) == [f"{change[0]} {change[1]}"]

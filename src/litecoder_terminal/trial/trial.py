@@ -14,6 +14,7 @@ In both, nothing the agent started is alive while the tests run or when the rewa
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 import time
 import uuid
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from litecoder_terminal.agents.basic import AgentOutcome
 from litecoder_terminal.sandbox import ArchiveTooLarge, BuildError, Limits, SandboxError
 from litecoder_terminal.task import NetworkMode, TaskConfig, TaskDir, VerifierEnvironmentMode
 from litecoder_terminal.task.model import EnvironmentConfig
@@ -361,12 +363,16 @@ def run_trial(task: TaskDir, agent, engine, *, image: str | TaskImages, trial_di
         with _Phase(result, "environment_setup"):
             box = start_agent_env(engine, images.agent, config, labels)
         with _Phase(result, "agent_execution"):
-            outcome = agent.run(box, task, config, config.agent_timeout_sec)
+            try:
+                outcome = agent.run(box, task, config, config.agent_timeout_sec)
+            except SandboxError as e:
+                if box.is_running() or not box.exists():
+                    raise
+                # the agent stopped its own container: what it left is graded all the same
+                outcome = AgentOutcome(None, False, f"[the container stopped during the agent phase: {e}]")
         result.agent_exit_code, result.agent_timed_out = outcome.exit_code, outcome.timed_out
         _write(paths.agent_dir / "output.txt", outcome.output)
         if outcome.trajectory is not None:
-            import json
-
             _write(paths.agent_dir / "trajectory.json", json.dumps(outcome.trajectory, indent=2))
         Grader(engine, task, config, images, result, paths, labels=labels).grade(box, agent.cleanup_paths())
     except SandboxError as e:
