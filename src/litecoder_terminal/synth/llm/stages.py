@@ -21,6 +21,7 @@ from litecoder_terminal.llm import LLMClient, Usage
 from litecoder_terminal.sandbox import BuildError, DockerEngine
 from litecoder_terminal.synth.llm.tools import (
     DRAFT_CONFIG,
+    draft_config,
     ActionError,
     Draft,
     Workbench,
@@ -376,7 +377,7 @@ def check_verifier(ctx: StageContext, action: dict) -> CheckResult:
     lines: list[str] = []
 
     def trial(label: str, agent: Agent, want: float, script: str | None = None) -> None:
-        r = run_trial(task, agent, ctx.engine, image=tag, trial_dir=round_dir / label, config=DRAFT_CONFIG)
+        r = run_trial(task, agent, ctx.engine, image=tag, trial_dir=round_dir / label, config=draft_config(d))
         test_out = (round_dir / label / "verifier" / "test-stdout.txt")
         out = test_out.read_text(errors="replace") if test_out.exists() else ""
         got = r.reward if r.status is TrialStatus.GRADED else None
@@ -431,10 +432,11 @@ def final_config(state: TaskState, f: PackageFields, model: str) -> TaskConfig:
             "expert_time_estimate_min": f.expert_time_estimate_min,
             "junior_time_estimate_min": f.junior_time_estimate_min, "synth_task_id": state.task_id,
         },
-        "verifier": {"timeout_sec": f.verifier_timeout_sec},
+        "verifier": {"timeout_sec": f.verifier_timeout_sec, "environment_mode": "separate"},
         "agent": {"timeout_sec": f.agent_timeout_sec},
         "environment": {"build_timeout_sec": 900.0, "cpus": f.cpus, "memory_mb": f.memory_mb,
                         "network_mode": "no-network"},
+        "artifacts": sorted(set(state.draft.outputs)),
     })
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from litecoder_terminal.sandbox import BuildError, DockerEngine, Limits, Sandbox
-from litecoder_terminal.synth.procedural.base import TOOLBOX_LAYER, standard_test_sh
+from litecoder_terminal.synth.procedural.base import TOOLBOX_LAYER, standard_test_sh, verifier_helper
 from litecoder_terminal.task import TaskConfig, TaskDir, write_task_dir
 
 TAIL_CHARS = 3000
@@ -95,11 +95,20 @@ DRAFT_CONFIG = TaskConfig.model_validate({
 })
 
 
+def draft_config(draft: Draft) -> TaskConfig:
+    """The draft's config for its gate trials: graded as the final task is, in a separate verifier that sees the
+    declared outputs only."""
+    return DRAFT_CONFIG.model_copy(update={
+        "verifier": DRAFT_CONFIG.verifier.model_copy(update={"environment_mode": "separate"}),
+        "artifacts": sorted(set(draft.outputs))})
+
+
 def draft_files(draft: Draft) -> dict[str, str]:
     """The draft as task files: the shared tool layer is always the Dockerfile's head, test.sh the template."""
     files = dict(draft.files)
     files["environment/Dockerfile"] = draft.dockerfile()
     files["tests/test.sh"] = standard_test_sh()
+    files.setdefault("tests/lct_verify.py", verifier_helper())  # run the agent's code unprivileged (see its docstring)
     return files
 
 
