@@ -121,10 +121,10 @@ class CFunctionImpl(TaskFamily):
 
             - Your file is compiled on its own with a test harness: `gcc -std=c11 -O2 -I{root}/include harness.c
               {root}/src/{impl}`. It must therefore not define `main` and may use only the C standard library.
-            - Functions must not modify their input arrays or strings, and must not leak state between calls.{extra}
+            - Functions must not modify their input arrays or strings, and must not leak state between calls.@@EXTRA@@
 
             Do not change `include/{header}` or `tests/test_basic.c`.
-            """)
+            """).replace("@@EXTRA@@", extra)  # after dedent: the multi-line extra would defeat it
         correct_src = _source(funcs, header, {})
         files["solution/solve.sh"] = (
             f"#!/bin/bash\n# Reference implementations, then the shipped checks.\nset -euo pipefail\ncd {root}\n"

@@ -234,7 +234,7 @@ class CodebreakerLive(TaskFamily):
 
             | round | pegs | colours | repeats | guesses allowed |
             |---|---|---|---|---|
-            {table}
+            @@TABLE@@
 
             A guess is one line of letters (for example `{ALPHABET[:rounds[0][0]]}`); the game answers
             `black B white W` (B = right letter in the right place, W = right letter in the wrong place). The
@@ -245,7 +245,7 @@ class CodebreakerLive(TaskFamily):
             Win every round of one session within the limits. The game appends every accepted move to
             `{log_path}`; a grader will replay that log against the game's rules, so do not edit the game or the
             log.
-            """)
+            """).replace("@@TABLE@@", table)  # after dedent: the multi-line table would defeat it
         solve = textwrap.dedent(f"""\
             #!/bin/bash
             # Reference: a minimax (Knuth-style) player that drives the game over pipes.

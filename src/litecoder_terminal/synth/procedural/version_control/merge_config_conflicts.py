@@ -99,6 +99,21 @@ def _changed(rng: random.Random, kind: str, old: str) -> str:
     return old + "0"
 
 
+def _split_lists(rng: random.Random, a: str, b: str, base: str) -> tuple[str, str]:
+    """a and b rewritten so that each holds an entry the other lacks (the union unchanged), both still differing
+    from base and from each other."""
+    union = sorted(set(a.split(",")) | set(b.split(",")))
+    pairs = [(p, q) for p in union for q in union if p != q]
+    rng.shuffle(pairs)
+    for p, q in pairs:
+        a2 = [x for x in a.split(",") if x != q] + ([p] if p not in a.split(",") else [])
+        b2 = [x for x in b.split(",") if x != p] + ([q] if q not in b.split(",") else [])
+        a2s, b2s = ",".join(a2), ",".join(b2)
+        if a2s != base and b2s != base and a2s != b2s:
+            return a2s, b2s
+    raise ValueError(f"cannot make list values {a!r} and {b!r} conflict")  # unreachable with >= 3 entries
+
+
 def _render_ini(sections: list[tuple[str, list[tuple[str, str]]]], header: str) -> str:
     out = [header, ""]
     for name, kvs in sections:
@@ -191,8 +206,11 @@ class MergeConfigConflicts(TaskFamily):
                 # make sure the union differs from both sides
                 if set(a.split(",")) <= set(b.split(",")) or set(b.split(",")) <= set(a.split(",")):
                     extra = [x for x in _items(rng, kind, 10) if x not in a.split(",") + b.split(",")]
-                    a = a + "," + extra[0]
-                    b = b + "," + extra[1]
+                    if len(extra) >= 2:
+                        a = a + "," + extra[0]
+                        b = b + "," + extra[1]
+                    else:  # the two sides already hold (nearly) the whole pool: split two entries between them
+                        a, b = _split_lists(rng, a, b, base[s][k])
             ours[s][k], theirs[s][k] = a, b
         # each side adds a brand-new key in a different section
         add_secs = rng.sample(sec_names, 2)
