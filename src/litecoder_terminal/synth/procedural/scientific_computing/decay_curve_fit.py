@@ -322,6 +322,7 @@ class DecayCurveFit(TaskFamily):
             files["solution/wrong/separate-fits-mean-tau.sh"] = _solver(ctx, SEPARATE=True)
         return TaskDraft(
             instruction=instruction, dockerfile_body=f"COPY data/ {in_dir}/\nWORKDIR /app\n", files=files,
+            artifacts=[out],
             tags=["curve-fitting", "least-squares", "scipy", "uncertainty"],
             agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1800}[level],
             expert_minutes={"easy": 12, "medium": 25, "hard": 40}[level],
@@ -407,7 +408,6 @@ SOLVER_BODY = textwrap.dedent(r'''
 TEST_PY = textwrap.dedent(r'''
     """Refit the data with scipy from the raw files and compare the agent's numbers with the optimum."""
 
-    import hashlib
     import json
     import math
     from pathlib import Path
@@ -453,11 +453,6 @@ TEST_PY = textwrap.dedent(r'''
     def close(got, want, sigma, what):
         tol = max(1e-4 * abs(want), 0.02 * sigma)
         assert abs(float(got) - want) <= tol, f"{what}: {got} != {want:.8g} (tolerance {tol:.3g})"
-
-
-    def test_data_untouched():
-        for path, digest in P["digests"].items():
-            assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == digest, f"{path} was modified"
 
 
     def test_time_constant():

@@ -282,6 +282,7 @@ class OdeTrajectory(TaskFamily):
             files["solution/wrong/first-scenario-only.sh"] = _solver(ctx, ONLY_FIRST=True)
         return TaskDraft(
             instruction=instruction, dockerfile_body=f"COPY data/ {in_dir}/\nWORKDIR /app\n", files=files,
+            artifacts=[out_dir],
             tags=["ode", "numerical-integration", "scipy", "units"],
             agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1800}[level],
             expert_minutes={"easy": 12, "medium": 25, "hard": 40}[level],
@@ -376,7 +377,6 @@ TEST_PY = textwrap.dedent(r'''
     """Re-integrate the model from the true SI parameters with a tight tolerance and compare."""
 
     import csv
-    import hashlib
     import json
     import math
     from pathlib import Path
@@ -430,11 +430,6 @@ TEST_PY = textwrap.dedent(r'''
             scale = np.max(np.abs(Y[:, j]))
             err = np.max(np.abs(data[:, j + 1] - Y[:, j]))
             assert err <= 1e-4 * scale, f"{sid}: column {name} off by {err:.3g} (allowed {1e-4 * scale:.3g})"
-
-
-    def test_inputs_untouched():
-        for path, digest in P["digests"].items():
-            assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == digest, f"{path} was modified"
 
 
     def _make(sid):

@@ -220,6 +220,7 @@ class ResistorNetworkSolve(TaskFamily):
             files["solution/wrong/parallel-overwrite.sh"] = _solver(ctx, PARALLEL="overwrite")
         return TaskDraft(
             instruction=instruction, dockerfile_body=f"COPY data/ {in_dir}/\nWORKDIR /app\n", files=files,
+            artifacts=[out_dir],
             tags=["linear-algebra", "circuits", "numpy", "parsing"],
             agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1800}[level],
             expert_minutes={"easy": 15, "medium": 25, "hard": 40}[level],
@@ -329,7 +330,6 @@ TEST_PY = textwrap.dedent(r'''
     """Solve the circuit by modified nodal analysis from the generator's element list and compare."""
 
     import csv
-    import hashlib
     import json
     from pathlib import Path
 
@@ -383,11 +383,6 @@ TEST_PY = textwrap.dedent(r'''
 
     def close(got, want, scale, what):
         assert abs(float(got) - want) <= 1e-6 * scale + 1e-12, f"{what}: {got} != {want:.10g}"
-
-
-    def test_netlist_untouched():
-        for path, digest in P["digests"].items():
-            assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == digest, f"{path} was modified"
 
 
     def test_node_voltages():

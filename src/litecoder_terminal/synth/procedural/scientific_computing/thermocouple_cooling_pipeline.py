@@ -190,6 +190,7 @@ class ThermocoupleCoolingPipeline(TaskFamily):
             files["solution/wrong/no-despike.sh"] = _solve(ctx, despike=False)
         return TaskDraft(
             instruction=instruction, dockerfile_body=f"COPY data/ {in_dir}/\nWORKDIR /app\n", files=files,
+            artifacts=[work],
             tags=["calibration", "curve-fitting", "signal-cleaning", "multi-stage", "scipy"],
             agent_timeout_sec={"easy": 900, "medium": 1500, "hard": 1800}[level],
             expert_minutes={"easy": 25, "medium": 40, "hard": 55}[level],
@@ -286,7 +287,6 @@ TEST_PY = textwrap.dedent(r'''
     """Recompute every stage from the raw inputs and compare with the agent's intermediate and final files."""
 
     import csv
-    import hashlib
     import json
     import math
     from datetime import datetime
@@ -342,11 +342,6 @@ TEST_PY = textwrap.dedent(r'''
             rows = [[c.strip() for c in r] for r in csv.reader(fh) if r]
         assert rows and rows[0] == header, f"{path}: header {rows[:1]} != {header}"
         return [[float(x) for x in r] for r in rows[1:]]
-
-
-    def test_inputs_untouched():
-        for path, digest in P["digests"].items():
-            assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == digest, f"{path} was modified"
 
 
     def test_stage1_clean():
