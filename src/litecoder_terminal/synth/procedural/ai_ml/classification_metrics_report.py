@@ -304,6 +304,8 @@ class ClassificationMetricsReport(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY data/ {base_dir}/\nWORKDIR {base_dir}\n",
             files=files, tags=["metrics", "classification", "python", "json"],
+            # the inputs (checked untouched, and the expected report is recomputed from them) and the report
+            artifacts=[base_dir] + ([] if out.startswith(base_dir + "/") else [out]),
             agent_timeout_sec={"easy": 600.0, "medium": 900.0, "hard": 1200.0}[level],
             expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],
         )

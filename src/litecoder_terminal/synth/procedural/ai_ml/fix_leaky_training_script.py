@@ -290,6 +290,7 @@ class FixLeakyTrainingScript(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY project/ {proj}/\nWORKDIR {proj}\n",
             files=files, tags=["numpy", "regression", "debugging", "data-leakage"],
+            artifacts=[proj],  # the fixed script, the metrics it wrote, and the inputs (checked untouched)
             agent_timeout_sec={"easy": 900.0, "medium": 1200.0, "hard": 1800.0}[level],
             expert_minutes={"easy": 15, "medium": 25, "hard": 40}[level],
         )
@@ -344,10 +345,12 @@ import csv
 import hashlib
 import json
 import os
-import subprocess
+import shutil
 import tempfile
 
 import numpy as np
+
+import lct_verify
 
 P = json.loads("""__PARAMS__""")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -399,15 +402,19 @@ def test_reported_metrics_follow_the_procedure():
 
 
 def test_fixed_script_on_hidden_data():
-    hidden, hcfg = os.path.join(HERE, "hidden.csv"), os.path.join(HERE, "hidden_config.json")
-    with open(hcfg) as f:
+    with open(os.path.join(HERE, "hidden_config.json")) as f:
         cfg = json.load(f)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "m.json")
-        r = subprocess.run(["python3", P["script"], "--data", hidden, "--config", hcfg, "--out", out],
-                           cwd=PROJ, capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stderr[-2000:]
-        with open(out) as f:
-            got = json.load(f)
-    check(got, reference(hidden, cfg))
+    # the agent's script runs unprivileged on copies of the hidden inputs, writing into a directory of its own
+    tmp = tempfile.mkdtemp(prefix="lct-hidden-")
+    hidden, hcfg = os.path.join(tmp, "hidden.csv"), os.path.join(tmp, "hidden_config.json")
+    shutil.copyfile(os.path.join(HERE, "hidden.csv"), hidden)
+    shutil.copyfile(os.path.join(HERE, "hidden_config.json"), hcfg)
+    lct_verify.give_to_agent(tmp)
+    out = os.path.join(tmp, "m.json")
+    r = lct_verify.run_as_agent(["python3", P["script"], "--data", hidden, "--config", hcfg, "--out", out],
+                                cwd=PROJ, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    with open(out) as f:
+        got = json.load(f)
+    check(got, reference(os.path.join(HERE, "hidden.csv"), cfg))
 '''

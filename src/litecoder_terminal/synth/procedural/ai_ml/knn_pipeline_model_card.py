@@ -229,6 +229,7 @@ class KnnPipelineModelCard(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY work/ {root}/\nWORKDIR {root}\n",
             files=files, tags=["numpy", "knn", "pipeline", "model-card", "multi-stage"],
+            artifacts=[root],  # the inputs in data/ (checked untouched), the splits and every later stage's output
             agent_timeout_sec={"easy": 1200.0, "medium": 1500.0, "hard": 1800.0}[level],
             verifier_timeout_sec=240.0,
             expert_minutes={"easy": 30, "medium": 40, "hard": 55}[level],

@@ -229,6 +229,7 @@ class TabularClassifierThreshold(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY data/ {data_dir}/\nWORKDIR {data_dir}\n",
             files=files, tags=["numpy", "classification", "training", "csv"],
+            artifacts=[data_dir] + ([] if out.startswith(data_dir + "/") else [out]),  # data (checked) + predictions
             agent_timeout_sec={"easy": 900.0, "medium": 1200.0, "hard": 1800.0}[level],
             expert_minutes={"easy": 20, "medium": 30, "hard": 45}[level],
         )
