@@ -344,6 +344,8 @@ class IntegrityManifestRecovery(TaskFamily):
         return TaskDraft(
             instruction=instruction, dockerfile_body=dockerfile, files=files,
             tags=["integrity", "sha256sum", "hmac", "openssl", "tar", "incident-response"],
+            # the restored tree, the reports, the quarantine, and the evidence the tests check is untouched
+            artifacts=[root, workdir, quarantine, mdir, "/etc/integrity/hmac.key", f"/var/backups/{app}"],
             agent_timeout_sec={"easy": 1200.0, "medium": 1500.0, "hard": 1800.0}[level],
             expert_minutes={"easy": 25, "medium": 40, "hard": 60}[level],
         )

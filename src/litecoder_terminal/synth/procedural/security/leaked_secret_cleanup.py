@@ -387,6 +387,7 @@ class LeakedSecretCleanup(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY tree/ {root}/\nWORKDIR {root}\n",
             files=files, tags=["secrets", "grep", "regex", "redaction", "audit"],
+            artifacts=[root, report],
             agent_timeout_sec={"easy": 600.0, "medium": 1200.0, "hard": 1500.0}[level],
             expert_minutes={"easy": 15, "medium": 30, "hard": 45}[level],
         )

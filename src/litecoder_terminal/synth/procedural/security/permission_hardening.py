@@ -153,14 +153,16 @@ class PermissionHardening(TaskFamily):
         if medium_up:
             entries[setid[0]]["mode"] = rng.choice([0o4755, 0o4777])
         owner_dir = f"{root}/data" if hard else ""
+        # A file outside the tree, next to it: relative links keep the graded copy (the parent dir) self-contained.
+        outside = f"{root.rsplit('/', 1)[0]}/shared/settings.conf"
         if hard:
             data_paths = sorted(r for r in entries if r == "data" or r.startswith("data/"))
             for rel in data_paths:
                 entries[rel]["owner"] = rng.choice(["root:root", "root:root", "webapp:webapp", "nobody:nogroup",
                                                     "webapp:root"])
             entries["data"]["owner"] = "root:root"
-            entries["conf/shared-settings.conf"] = {"type": "l", "target": "/opt/shared/settings.conf"}
-            entries["public/current"] = {"type": "l", "target": f"{root}/public/assets"}
+            entries["conf/shared-settings.conf"] = {"type": "l", "target": "../../shared/settings.conf"}
+            entries["public/current"] = {"type": "l", "target": "assets"}
 
         # Expected state.
         allowset = set(allowed)
@@ -192,8 +194,8 @@ class PermissionHardening(TaskFamily):
         if hard:
             setup += ["grep -q '^webapp:' /etc/group || echo 'webapp:x:990:' >> /etc/group",
                       "grep -q '^webapp:' /etc/passwd || echo 'webapp:x:990:990:web application:/nonexistent:/usr/sbin/nologin' >> /etc/passwd",
-                      "mkdir -p /opt/shared", "echo 'shared=1' > /opt/shared/settings.conf",
-                      "chmod 0666 /opt/shared/settings.conf"]
+                      f"mkdir -p {outside.rsplit('/', 1)[0]}", f"echo 'shared=1' > {outside}",
+                      f"chmod 0666 {outside}"]
         for rel in sorted(entries):
             e = entries[rel]
             path = f"{root}/{rel}" if rel else root
@@ -277,7 +279,8 @@ class PermissionHardening(TaskFamily):
             out["solution/wrong/no-ownership-fix.sh"] = vscript(
                 "# Mistake: fixes modes but not the ownership of the data directory.", "FIX_OWNERS = False")
         exp = {"P": P, "expected": expected, "rows": report_rows,
-               "links": {f"{root}/{r}": e["target"] for r, e in entries.items() if e["type"] == "l"}}
+               "links": {f"{root}/{r}": e["target"] for r, e in entries.items() if e["type"] == "l"},
+               "outside": outside if hard else ""}
         out["tests/expected.json"] = json.dumps(exp, indent=1, sort_keys=True) + "\n"
         out["tests/test_outputs.py"] = TEST + (TEST_HARD if hard else "")
         dockerfile = (f"COPY tree/ {root}/\nCOPY setup_perms.sh /tmp/setup_perms.sh\n"
@@ -287,6 +290,8 @@ class PermissionHardening(TaskFamily):
         return TaskDraft(
             instruction=instruction, dockerfile_body=dockerfile, files=out,
             tags=["permissions", "chmod", "setuid", "find", "hardening"],
+            # hard: the tree's parent, so the file next to it (reached through a symlink) is graded as well
+            artifacts=[root.rsplit("/", 1)[0] if hard else root, report],
             agent_timeout_sec={"easy": 600.0, "medium": 1200.0, "hard": 1500.0}[level],
             expert_minutes={"easy": 15, "medium": 25, "hard": 40}[level],
         )
@@ -328,11 +333,12 @@ def test_same_paths_and_contents():
 
 
 def test_modes_follow_policy():
+    # Set-user/group-ID bits never reach the grader (the artifact copy drops them): they are judged by the report.
     got = tree()
     bad = []
     for path, want in EXP["expected"].items():
         mode = stat.S_IMODE(got[path].st_mode)
-        if mode != want["mode"]:
+        if mode & 0o1777 != want["mode"] & 0o1777:
             bad.append(f"{path}: {mode:04o} (expected {want['mode']:04o})")
     assert not bad, "; ".join(bad[:6])
 
@@ -360,7 +366,7 @@ TEST_HARD = '''
 def test_symlinks_untouched():
     for link, target in EXP["links"].items():
         assert os.path.islink(link) and os.readlink(link) == target, link
-    outside = os.stat("/opt/shared/settings.conf")
+    outside = os.stat(EXP["outside"])
     assert stat.S_IMODE(outside.st_mode) == 0o666, "a file outside the tree was changed through a symlink"
     assert owner(outside) == "root:root", "a file outside the tree was chowned through a symlink"
 '''

@@ -382,6 +382,7 @@ class SshBruteforceBlocklist(TaskFamily):
         return TaskDraft(
             instruction=instruction, dockerfile_body=dockerfile, files=files,
             tags=["auth.log", "ssh", "brute-force", "log-analysis", "blocklist"],
+            artifacts=[outdir, *logs],  # the outputs, and the logs the tests check are untouched
             agent_timeout_sec={"easy": 600.0, "medium": 1200.0, "hard": 1500.0}[level],
             expert_minutes={"easy": 15, "medium": 30, "hard": 45}[level],
         )

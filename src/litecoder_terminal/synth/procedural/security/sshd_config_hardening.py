@@ -328,6 +328,7 @@ class SshdConfigHardening(TaskFamily):
             dockerfile_body=("COPY sshd_config /etc/ssh/sshd_config\nCOPY sshd_config.d/ /etc/ssh/sshd_config.d/\n"
                              "WORKDIR /etc/ssh\n"),
             files=files, tags=["ssh", "sshd_config", "hardening", "cis"],
+            artifacts=["/etc/ssh"],  # sshd_config and its drop-ins (files outside /etc/ssh are not to be added)
             agent_timeout_sec={"easy": 600.0, "medium": 900.0, "hard": 1200.0}[level],
             expert_minutes={"easy": 10, "medium": 20, "hard": 35}[level],
         )
