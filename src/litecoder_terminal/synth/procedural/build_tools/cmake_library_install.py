@@ -456,6 +456,8 @@ class CmakeLibraryInstall(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY {proj}/ {root}/\nCOPY incoming/ {incoming}/\nWORKDIR {root}\n",
             files=files, tags=["cmake", "install", "static-library", "ctest", "c"],
+            # the project (CMakeLists, sources checked untouched), the installed prefix, the report and its inputs
+            artifacts=[root, prefix, report, incoming],
             agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1800}[level],
             verifier_timeout_sec=300, expert_minutes={"easy": 20, "medium": 30, "hard": 45}[level],
         )
@@ -466,18 +468,29 @@ TEST_TEMPLATE = '''"""Check every stage: a fresh configure/build/test/install of
 
 import hashlib
 import json
+import os
 import shutil
-import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+
+import lct_verify
 
 S = json.loads((Path(__file__).parent / "spec.json").read_text())
 ROOT, PREFIX, LIB, TOOL, P = Path(S["root"]), Path(S["prefix"]), S["lib"], S["tool"], S["p"]
 
 
-def sh(args, cwd=None, timeout=240):
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+def sh(args, cwd="/tmp", timeout=240):
+    """Everything here runs the agent's work (its CMake code, its build, its installed tool and library): unprivileged."""
+    return lct_verify.run_as_agent([str(a) for a in args], cwd=str(cwd), timeout=timeout)
+
+
+def agent_dir(prefix):
+    """A fresh directory the agent's code may write into."""
+    d = Path(tempfile.mkdtemp(prefix=f"lct-{prefix}-"))
+    lct_verify.give_to_agent(str(d))
+    return d
 
 
 def stats_of(data):
@@ -498,22 +511,31 @@ def tool_line(path, data):
 
 
 @pytest.fixture(scope="module")
-def hidden_files(tmp_path_factory):
-    d = tmp_path_factory.mktemp("hidden")
+def hidden_files():
+    """Readable, not writable, by the agent's code; expectations come from the spec, not from these files."""
+    d = Path(tempfile.mkdtemp(prefix="lct-hidden-"))
+    os.chmod(d, 0o755)
     paths = []
     for i, text in enumerate(S["hidden"]):
         p = d / f"h{i}.txt"
         p.write_bytes(text.encode())
+        os.chmod(p, 0o644)
         paths.append(p)
     return paths
 
 
+def hidden_data(i):
+    return S["hidden"][i].encode()
+
+
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
+def fresh():
     """Configure, build and install a clean copy of the project with the agent's CMakeLists.txt."""
-    work = tmp_path_factory.mktemp("fresh")
+    work = Path(tempfile.mkdtemp(prefix="lct-fresh-"))
     src = work / "src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns("build*", "CMakeCache.txt", "CMakeFiles"))
+    shutil.copytree(ROOT, src, symlinks=True,
+                    ignore=shutil.ignore_patterns("build*", "CMakeCache.txt", "CMakeFiles"))
+    lct_verify.give_to_agent(str(work))
     res = sh(["cmake", "-S", str(src), "-B", str(work / "b")])
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     res = sh(["cmake", "--build", str(work / "b")])
@@ -533,7 +555,7 @@ def test_stage_build_fresh_configure(fresh, hidden_files):
     assert tool is not None, "the tool was not built"
     res = sh([str(tool), *map(str, hidden_files)])
     assert res.returncode == 0, res.stderr
-    want = [tool_line(str(p), p.read_bytes()) for p in hidden_files]
+    want = [tool_line(str(p), hidden_data(i)) for i, p in enumerate(hidden_files)]
     assert res.stdout.splitlines() == want
 
 
@@ -548,7 +570,8 @@ def test_stage_ctest(fresh):
     assert res.returncode == 0 and "100% tests passed" in res.stdout, res.stdout
 
 
-def test_stage_install_rules(fresh, tmp_path):
+def test_stage_install_rules(fresh):
+    tmp_path = agent_dir("inst")
     res = sh(["cmake", "--install", str(fresh / "b"), "--prefix", str(tmp_path / "inst")])
     assert res.returncode == 0, res.stderr
     for rel in (f"bin/{TOOL}", f"lib/lib{LIB}.a", f"include/{LIB}/{LIB}.h"):
@@ -561,7 +584,7 @@ def test_installed_prefix(hidden_files):
     assert (PREFIX / "include" / LIB / f"{LIB}.h").read_bytes() == (ROOT / "include" / LIB / f"{LIB}.h").read_bytes()
     res = sh([str(PREFIX / "bin" / TOOL), *map(str, hidden_files)])
     assert res.returncode == 0
-    assert res.stdout.splitlines() == [tool_line(str(p), p.read_bytes()) for p in hidden_files]
+    assert res.stdout.splitlines() == [tool_line(str(p), hidden_data(i)) for i, p in enumerate(hidden_files)]
 
 
 CONSUMER = """#include <stdio.h>
@@ -586,13 +609,14 @@ int main(int argc, char **argv)
 
 def consumer_expected(hidden_files):
     out = []
-    for p in hidden_files:
-        s = stats_of(p.read_bytes())
+    for i in range(len(hidden_files)):
+        s = stats_of(hidden_data(i))
         out.append(f"{s['fnv1a']:08x} {s['adler32']:08x} {s['lines']} {s['words']}")
     return out
 
 
-def test_installed_library_links(tmp_path, hidden_files):
+def test_installed_library_links(hidden_files):
+    tmp_path = agent_dir("consumer")
     (tmp_path / "consumer.c").write_text(CONSUMER)
     res = sh(["gcc", "-std=c11", f"-I{PREFIX}/include", str(tmp_path / "consumer.c"), f"-L{PREFIX}/lib", f"-l{LIB}",
               "-o", str(tmp_path / "consumer")])
@@ -601,15 +625,15 @@ def test_installed_library_links(tmp_path, hidden_files):
     assert res.stdout.splitlines() == consumer_expected(hidden_files)
 
 
-def test_exported_package(tmp_path, hidden_files):
+def test_exported_package(hidden_files):
+    tmp_path = agent_dir("downstream")
     if not S["export"]:
         # no package export at this level: the archive itself must carry the library's symbols
         res = sh(["nm", str(PREFIX / "lib" / f"lib{LIB}.a")])
         for sym in ("fnv1a", "adler32", "count_lines", "count_words", "analyze", "format"):
             assert f" T {P}_{sym}" in res.stdout, f"{P}_{sym} not in the installed library"
         return
-    proj = tmp_path / "downstream"
-    proj.mkdir()
+    proj = tmp_path
     (proj / "consumer.c").write_text(CONSUMER)
     (proj / "CMakeLists.txt").write_text(
         "cmake_minimum_required(VERSION 3.16)\\nproject(downstream LANGUAGES C)\\n"

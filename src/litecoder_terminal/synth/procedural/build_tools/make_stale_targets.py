@@ -333,6 +333,7 @@ class MakeStaleTargets(TaskFamily):
             dockerfile_body=(f"COPY {base}/ {root}/\nCOPY set-mtimes.sh /tmp/set-mtimes.sh\n"
                              f"RUN sh /tmp/set-mtimes.sh && rm /tmp/set-mtimes.sh\nWORKDIR {root}\n"),
             files=files, tags=["make", "dependency-graph", "timestamps"],
+            artifacts=[root, out],  # the tree (must be untouched, mtimes included) and the plan
             agent_timeout_sec={"easy": 600, "medium": 900, "hard": 1200}[level],
             verifier_timeout_sec=120, expert_minutes={"easy": 10, "medium": 15, "hard": 25}[level],
         )

@@ -583,6 +583,7 @@ class MakefileBuildRepair(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY {proj.split('/')[-1]}/ {root}/\nWORKDIR {root}\n",
             files=files, tags=["make", "gcc", "linker", "c"],
+            artifacts=[root],  # the repaired Makefile, the sources and data (checked untouched), the agent's build
             agent_timeout_sec={"easy": 600, "medium": 900, "hard": 1200}[level],
             verifier_timeout_sec=240, expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],
         )
@@ -596,9 +597,12 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+
+import lct_verify
 
 ROOT = Path("{root}")
 TOOL = "{tool}"
@@ -613,13 +617,15 @@ T0 = 1_000_000_000
 
 
 def make(cwd, *args):
-    return subprocess.run(["make", *args], cwd=cwd, capture_output=True, text=True, timeout=180)
+    """The agent's Makefile runs unprivileged, in a copy the agent's code owns."""
+    return lct_verify.run_as_agent(["make", *args], cwd=str(cwd), timeout=180)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    work = tmp_path_factory.mktemp("proj") / "p"
+def built():
+    work = Path(tempfile.mkdtemp(prefix="lct-proj-")) / "p"
     shutil.copytree(ROOT, work, symlinks=True)
+    lct_verify.give_to_agent(str(work.parent))
     clean = make(work, "clean")
     assert clean.returncode == 0, clean.stdout + clean.stderr
     leftovers = [p for p in work.rglob("*") if p.is_file() and (p.suffix in (".o", ".a", ".d") or p.name == TOOL)]
@@ -663,10 +669,13 @@ def header_closure(work):
     return out
 
 
-def run_tool(binary, text, tmp_path):
-    f = tmp_path / "input.txt"
+def run_tool(binary, text):
+    d = Path(tempfile.mkdtemp(prefix="lct-input-"))
+    os.chmod(d, 0o755)
+    f = d / "input.txt"
     f.write_text(text)
-    return subprocess.run([str(binary), str(f)], capture_output=True, text=True, timeout=30)
+    os.chmod(f, 0o644)
+    return lct_verify.run_as_agent([str(binary), str(f)], cwd=str(d), timeout=30)
 
 
 def test_sources_and_data_untouched():
@@ -676,10 +685,10 @@ def test_sources_and_data_untouched():
     assert present == sorted(s + ".c" for s in SRCS), present
 
 
-def test_agent_build_left_in_place(tmp_path):
+def test_agent_build_left_in_place():
     binary = ROOT / "build" / TOOL
     assert binary.is_file() and os.access(binary, os.X_OK), f"{{binary}} missing"
-    res = subprocess.run([str(binary), str(ROOT / "data" / "sample.txt")], capture_output=True, text=True, timeout=30)
+    res = lct_verify.run_as_agent([str(binary), str(ROOT / "data" / "sample.txt")], cwd=str(ROOT), timeout=30)
     assert res.returncode == 0 and res.stdout == SAMPLE_EXPECTED
 
 
@@ -694,9 +703,9 @@ def test_clean_build_products(built):
         assert sorted(members) == sorted(s + ".o" for s in LIB_SRCS), members
 
 
-def test_hidden_inputs(built, tmp_path):
+def test_hidden_inputs(built):
     for case in HIDDEN:
-        res = run_tool(built / "build" / TOOL, case["input"], tmp_path)
+        res = run_tool(built / "build" / TOOL, case["input"])
         assert res.returncode == 0, res.stderr
         assert res.stdout == case["expected"], case["input"][:200]
 

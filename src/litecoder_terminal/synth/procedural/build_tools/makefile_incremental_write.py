@@ -280,6 +280,7 @@ class MakefileIncrementalWrite(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY {proj}/ {root}/\nRUN chmod +x {root}/build.sh\nWORKDIR {root}\n",
             files=files, tags=["make", "gcc", "incremental-build", "c"],
+            artifacts=[root],  # the agent's Makefile and build, with the inputs (checked untouched)
             agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1500}[level],
             verifier_timeout_sec=300, expert_minutes={"easy": 15, "medium": 25, "hard": 40}[level],
         )
@@ -293,9 +294,12 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+
+import lct_verify
 
 ROOT = Path("@ROOT@")
 M = json.loads((Path(__file__).parent / "model.json").read_text())
@@ -330,19 +334,21 @@ def expected(table, args):
 
 
 def make(cwd, *args):
-    return subprocess.run(["make", *args], cwd=cwd, capture_output=True, text=True, timeout=240)
+    """The agent's Makefile (and the generator it calls) runs unprivileged, in a copy the agent's code owns."""
+    return lct_verify.run_as_agent(["make", *args], cwd=str(cwd), timeout=240)
 
 
 def run(work, args):
-    res = subprocess.run([str(work / BIN), *map(str, args)], capture_output=True, text=True, timeout=60)
+    res = lct_verify.run_as_agent([str(work / BIN), *map(str, args)], cwd=str(work), timeout=60)
     assert res.returncode == 0, res.stderr
     return res.stdout
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    work = tmp_path_factory.mktemp("proj") / "p"
+def built():
+    work = Path(tempfile.mkdtemp(prefix="lct-proj-")) / "p"
     shutil.copytree(ROOT, work, symlinks=True)
+    lct_verify.give_to_agent(str(work.parent))
     res = make(work, "clean")
     assert res.returncode == 0, res.stderr
     assert not (work / "build").exists() or not any(p.is_file() for p in (work / "build").rglob("*")), \\
@@ -460,8 +466,10 @@ def test_generated_table(built):
         assert relinked(built)
     # new table contents must flow into the program
     new_vals = [(v * 7 + 13) % 100000 for v in M["table_vals"]] + [4242, 31337]
-    (built / "data" / f"{TABLE}.csv").write_text(
-        "key,value\\n" + "".join(f"k{i},{v}\\n" for i, v in enumerate(new_vals)))
+    table_csv = built / "data" / f"{TABLE}.csv"
+    table_csv.unlink()  # a fresh file (never through whatever the agent's code left at that name)
+    with open(table_csv, "x") as f:
+        f.write("key,value\\n" + "".join(f"k{i},{v}\\n" for i, v in enumerate(new_vals)))
     age(built)
     os.utime(built / "data" / f"{TABLE}.csv", (T0 + 200, T0 + 200))
     assert make(built).returncode == 0

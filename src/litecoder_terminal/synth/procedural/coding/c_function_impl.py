@@ -151,6 +151,7 @@ class CFunctionImpl(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY {proj}/ {root}/\nWORKDIR {root}\n",
             files=files, tags=["c", "algorithms", "hidden-tests"],
+            artifacts=[root],  # src/ (the implementation) with the header and basic tests (checked untouched)
             agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1800}[level],
             verifier_timeout_sec=240, expert_minutes={"easy": 15, "medium": 30, "hard": 45}[level],
         )
@@ -160,11 +161,13 @@ TEST_TEMPLATE = '''"""Compile the agent's implementation with the hidden harness
 
 import hashlib
 import json
-import os
-import subprocess
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+import lct_verify
 
 HERE = Path(__file__).parent
 META = json.loads((HERE / "meta.json").read_text())
@@ -174,23 +177,26 @@ REFS = {}
 exec(compile((HERE / "refs.py").read_text(), "refs.py", "exec"), REFS)
 
 
-def build(out, extra=()):
-    res = subprocess.run(["gcc", "-std=c11", "-O2", *extra, f"-I{ROOT / 'include'}", str(HERE / "harness.c"),
-                          str(ROOT / "src" / META["impl"]), "-o", str(out)], capture_output=True, text=True,
-                         timeout=120)
+def build(extra=()):
+    """Compile the agent's file with a copy of the harness, unprivileged, in a directory of its own."""
+    d = Path(tempfile.mkdtemp(prefix="lct-harness-"))
+    shutil.copyfile(HERE / "harness.c", d / "harness.c")
+    lct_verify.give_to_agent(str(d))
+    res = lct_verify.run_as_agent(["gcc", "-std=c11", "-O2", *extra, f"-I{ROOT / 'include'}", "harness.c",
+                                   str(ROOT / "src" / META["impl"]), "-o", "harness"], cwd=str(d), timeout=120)
     assert res.returncode == 0, res.stderr[-3000:]
-    return out
+    return d / "harness"
 
 
 @pytest.fixture(scope="module")
-def harness_bin(tmp_path_factory):
-    return build(tmp_path_factory.mktemp("h") / "harness")
+def harness_bin():
+    return build()
 
 
 def run(binary, lines, timeout=60, env=None):
-    res = subprocess.run([str(binary)], input="\\n".join(lines) + "\\n", capture_output=True, text=True,
-                         timeout=timeout, env=env)
-    return res
+    """The harness runs the agent's code: unprivileged; a timeout shows as returncode -9."""
+    return lct_verify.run_as_agent([str(binary)], input="\\n".join(lines) + "\\n", timeout=timeout, env=env,
+                                   cwd=str(binary.parent))
 
 
 def check(binary, name, lines=None):
@@ -215,24 +221,23 @@ def test_large_input_performance(harness_bin):
         # no performance case at this level: every documented function must at least link and run once
         check(harness_bin, next(iter(CASES)), [next(iter(CASES.values()))[0]])
         return
-    try:
-        res = run(harness_bin, big, timeout=10)
-    except subprocess.TimeoutExpired:
+    res = run(harness_bin, big, timeout=10)
+    if res.returncode == -9:
         pytest.fail("count_inversions on a large array did not finish within 10 seconds")
     assert res.stdout.split() == [REFS["expected"](c) for c in big]
 
 
-def test_sanitizers(tmp_path):
+def test_sanitizers():
     if not META["hard"]:
         # without the sanitizer requirement, repeated runs must still be deterministic (no state between calls)
-        binary = build(tmp_path / "h2")
+        binary = build()
         lines = [c for name in CASES for c in CASES[name] if not c.startswith("count_inversions_gen")]
         first, second = run(binary, lines), run(binary, list(reversed(lines)))
         assert first.stdout.splitlines() == list(reversed(second.stdout.splitlines()))
         return
-    binary = build(tmp_path / "hsan", ["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"])
+    binary = build(["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"])
     lines = [c for name in CASES for c in CASES[name] if not c.startswith("count_inversions_gen")]
-    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="print_stacktrace=1")
+    env = {"ASAN_OPTIONS": "detect_leaks=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
     res = run(binary, lines, timeout=120, env=env)
     assert res.returncode == 0, f"sanitizer error: {res.stderr[-2000:]}"
     assert res.stdout.splitlines() == [REFS["expected"](c) for c in lines]

@@ -416,7 +416,8 @@ class CliIniTool(TaskFamily):
             f"`/app/examples/` has sample inputs with the JSON that `{tool} FILE` must print for them. Grading "
             "runs the tool on many more files and flag combinations, invalid input included.",
         ])
-        instruction = f"{intro} {where} and follow this specification exactly:\n\n{spec}\n\n{outro}\n"
+        keep = f"Only the file `{tool_path}` itself is kept for grading, so it must be self-contained."
+        instruction = f"{intro} {where} and follow this specification exactly:\n\n{spec}\n\n{outro} {keep}\n"
         source = ref_source(p)
         files["solution/solve.sh"] = textwrap.dedent(f"""\
             #!/bin/bash
@@ -455,6 +456,7 @@ class CliIniTool(TaskFamily):
             instruction=instruction,
             dockerfile_body="COPY examples/ /app/examples/\nWORKDIR /app\n",
             files=files, tags=["python", "cli", "parsing", "ini", "json"],
+            artifacts=[tool_path],  # the converter; the examples it is checked on come from the pristine image
             agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1500}[level_name],
             verifier_timeout_sec=240, expert_minutes={"easy": 20, "medium": 35, "hard": 50}[level_name],
         )
@@ -534,11 +536,15 @@ TEST_TEMPLATE = '''"""Run the agent's converter on hidden INI files and flag com
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+
+import lct_verify
 
 HERE = Path(__file__).parent
 C = json.loads((HERE / "cases.json").read_text())
@@ -556,11 +562,22 @@ REF = load_ref()
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("ini")
+def workdir():
+    """The hidden files, readable (not writable) by the agent's tool."""
+    d = Path(tempfile.mkdtemp(prefix="lct-ini-"))
+    os.chmod(d, 0o755)
     for name, text in C["files"].items():
         (d / name).write_bytes(text.encode())
+        os.chmod(d / name, 0o644)
     return d
+
+
+def agent_tool(args, cwd, stdin=b""):
+    """The agent's converter runs unprivileged (a timeout shows as returncode -9)."""
+    try:
+        return lct_verify.run_as_agent([TOOL, *args], cwd=str(cwd), input=stdin, text=False, timeout=30)
+    except TypeError:  # run_as_agent's timeout note is text, the captured output bytes
+        return subprocess.CompletedProcess([TOOL, *args], -9, b"", b"[timed out]")
 
 
 def canon(obj):
@@ -569,8 +586,7 @@ def canon(obj):
 
 def run_case(workdir, inv):
     stdin = C["files"][inv["stdin"]] if "stdin" in inv else ""
-    agent = subprocess.run([TOOL, *inv["args"]], cwd=workdir, input=stdin.encode(), capture_output=True,
-                           timeout=30)
+    agent = agent_tool(inv["args"], workdir, stdin.encode())
     code, out, err = REF.run(inv["args"], stdin) if "stdin" in inv else _ref_in(workdir, inv["args"])
     return agent, code, out, err
 
@@ -621,7 +637,7 @@ def test_tool_is_executable():
 
 def test_examples_match():
     for ini in sorted(Path("/app/examples").glob("*.ini")):
-        res = subprocess.run([TOOL, str(ini)], capture_output=True, timeout=30)
+        res = agent_tool([str(ini)], ini.parent)
         assert res.returncode == 0, res.stderr
         assert canon(json.loads(res.stdout.decode())) == canon(json.loads(ini.with_suffix(".json").read_text()))
 

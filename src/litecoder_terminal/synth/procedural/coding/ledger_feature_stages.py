@@ -464,6 +464,8 @@ class LedgerFeatureStages(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY {proj}/ {root}/\nWORKDIR {root}\n",
             files=files, tags=["python", "debugging", "feature", "cli", "multi-stage"],
+            # the package and its data (checked untouched), and the reports
+            artifacts=[root] + ([] if reports.startswith(root + "/") else [reports]),
             agent_timeout_sec={"easy": 1200, "medium": 1500, "hard": 1800}[level],
             verifier_timeout_sec=180, expert_minutes={"easy": 25, "medium": 40, "hard": 55}[level],
         )
@@ -473,13 +475,15 @@ TEST_TEMPLATE = '''"""Hidden tests for every stage: parser fixes, monthly_summar
 
 import copy
 import hashlib
-import importlib
 import json
-import subprocess
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+import lct_verify
 
 HERE = Path(__file__).parent
 S = json.loads((HERE / "spec.json").read_text())
@@ -488,20 +492,64 @@ sys.path.insert(0, str(HERE))
 import ref_parse  # noqa: E402
 import ref_report  # noqa: E402
 
+# The agent's package is imported only in a child process of the unprivileged user; it hands back plain JSON.
+RUNNER = """
+import importlib, json, sys
+out, sys.stdout = sys.stdout, sys.stderr  # whatever the package prints stays out of the answer
+job = json.load(sys.stdin)
+sys.path.insert(0, job["root"])
+parse = importlib.import_module(job["pkg"] + ".parse")
+report = importlib.import_module(job["pkg"] + ".report")
+
+
+def outcome(fn, *args):
+    try:
+        return ["ok", fn(*args)]
+    except ValueError:
+        return ["ValueError", None]
+    except Exception as e:
+        return [type(e).__name__, None]
+
+
+def rows(txns):
+    return [[t.date, t.account, t.amount, t.memo] for t in txns]
+
+
+if job["op"] == "parse_amount":
+    result = [outcome(parse.parse_amount, a) for a in job["amounts"]]
+elif job["op"] == "load":
+    result = [rows(parse.load_transactions(p)) for p in job["paths"]]
+else:
+    result = {"has": hasattr(report, "monthly_summary"), "files": []}
+    for f in job["files"] if result["has"] else []:
+        txns = [parse.Txn(*t) for t in f["txns"]]
+        got = [[dict(r) for r in (report.monthly_summary(txns) if q is None else report.monthly_summary(txns, q))]
+               for q in f["queries"]]
+        result["files"].append({"got": got, "after": rows(txns)})
+out.write(json.dumps(result, default=repr))
+"""
+
+
+def agent_call(job):
+    res = lct_verify.run_as_agent([sys.executable, "-c", RUNNER], cwd=str(ROOT), timeout=120,
+                                  input=json.dumps({"root": str(ROOT), "pkg": PKG, **job}))
+    assert res.returncode == 0, res.stderr[-2000:]
+    return json.loads(res.stdout)
+
+
+def plain(value):
+    """The reference's answer as the JSON data the agent's answer arrives as."""
+    return json.loads(json.dumps(value))
+
 
 @pytest.fixture(scope="module")
-def agent():
-    sys.path.insert(0, str(ROOT))
-    parse = importlib.import_module(f"{PKG}.parse")
-    report = importlib.import_module(f"{PKG}.report")
-    return parse, report
-
-
-@pytest.fixture(scope="module")
-def hidden(tmp_path_factory):
-    d = tmp_path_factory.mktemp("csv")
+def hidden():
+    """Hidden exports, readable (not writable) by the agent's code."""
+    d = Path(tempfile.mkdtemp(prefix="lct-csv-"))
+    os.chmod(d, 0o755)
     for name, text in S["hidden_csv"].items():
         (d / name).write_bytes(text.encode())
+        os.chmod(d / name, 0o644)
     return d
 
 
@@ -515,7 +563,7 @@ def outcome(fn, *args):
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", PKG, *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    return lct_verify.run_as_agent([sys.executable, "-m", PKG, *args], cwd=str(ROOT), timeout=60)
 
 
 def ref_monthly(path, account=None, since=None, fmt="csv"):
@@ -544,35 +592,39 @@ def test_data_untouched():
     assert hashlib.sha256((ROOT / S["data"]).read_bytes()).hexdigest() == S["data_sha256"]
 
 
-def test_stage1_parse_amount(agent):
-    parse, _ = agent
-    bad = [(a, outcome(parse.parse_amount, a), outcome(ref_parse.parse_amount, a)) for a in S["amounts"]]
+def test_stage1_parse_amount():
+    got = agent_call({"op": "parse_amount", "amounts": S["amounts"]})
+    assert isinstance(got, list) and len(got) == len(S["amounts"]), "one outcome per amount"
+    bad = [(a, g, plain(outcome(ref_parse.parse_amount, a))) for a, g in zip(S["amounts"], got)]
     bad = [b for b in bad if b[1] != b[2]]
     assert not bad, f"{len(bad)} amounts wrong, e.g. {bad[:4]}"
 
 
-def test_stage1_load_transactions(agent, hidden):
-    parse, _ = agent
-    for p in sorted(hidden.iterdir()):
-        assert as_tuples(parse.load_transactions(str(p))) == as_tuples(ref_parse.load_transactions(str(p))), p.name
-    assert as_tuples(parse.load_transactions(str(ROOT / S["data"]))) == \\
-        as_tuples(ref_parse.load_transactions(str(ROOT / S["data"])))
+def test_stage1_load_transactions(hidden):
+    paths = [str(p) for p in sorted(hidden.iterdir())] + [str(ROOT / S["data"])]
+    got = agent_call({"op": "load", "paths": paths})
+    assert isinstance(got, list) and len(got) == len(paths), "one result per file"
+    for p, g in zip(paths, got):
+        assert g == plain(as_tuples(ref_parse.load_transactions(p))), Path(p).name
 
 
-def test_stage2_monthly_summary(agent, hidden):
-    parse, report = agent
-    assert hasattr(report, "monthly_summary"), "monthly_summary missing"
+def test_stage2_monthly_summary(hidden):
+    queries = [None] if LEVEL == "easy" else [None] + S["acct_queries"]
+    names, files, wants = [], [], []
     for p in sorted(hidden.iterdir()):
         ref_txns = ref_parse.load_transactions(str(p))
-        txns = [parse.Txn(t.date, t.account, t.amount, t.memo) for t in ref_txns]
-        before = as_tuples(txns)
-        queries = [None] if LEVEL == "easy" else [None] + S["acct_queries"]
-        for q in queries:
-            got = report.monthly_summary(txns) if q is None else report.monthly_summary(txns, q)
-            want = ref_report.monthly_summary(ref_txns) if LEVEL == "easy" else \\
-                ref_report.monthly_summary(ref_txns, q)
-            assert [dict(r) for r in got] == want, f"{p.name} account={q!r}"
-        assert as_tuples(txns) == before, "monthly_summary modified its input"
+        names.append(p.name)
+        files.append({"txns": plain(as_tuples(ref_txns)), "queries": queries})
+        wants.append([plain(ref_report.monthly_summary(ref_txns) if LEVEL == "easy" else
+                            ref_report.monthly_summary(ref_txns, q)) for q in queries])
+    got = agent_call({"op": "monthly", "files": files})
+    assert got["has"], "monthly_summary missing"
+    assert len(got["files"]) == len(files)
+    for name, f, g, want in zip(names, files, got["files"], wants):
+        assert len(g["got"]) == len(queries)
+        for q, rows, w in zip(queries, g["got"], want):
+            assert rows == w, f"{name} account={q!r}"
+        assert g["after"] == f["txns"], "monthly_summary modified its input"
 
 
 def test_stage3_cli_monthly(hidden):

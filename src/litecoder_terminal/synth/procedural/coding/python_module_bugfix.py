@@ -103,6 +103,7 @@ class PythonModuleBugfix(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY {proj}/ {root}/\nWORKDIR {root}\n",
             files=files, tags=["python", "debugging", "hidden-tests"],
+            artifacts=[root],  # the fixed module (its shipped tests are the agent's to run)
             agent_timeout_sec={"easy": 600, "medium": 900, "hard": 1200}[level],
             verifier_timeout_sec=120, expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],
         )
@@ -113,9 +114,12 @@ TEST_TEMPLATE = '''"""Call every public function of the agent's module on the hi
 import copy
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
+
+import lct_verify
 
 MODPATH = Path("@MODPATH@")
 HERE = Path(__file__).parent
@@ -129,7 +133,53 @@ def load(path, name):
     return module
 
 
-REF = load(HERE / "reference.py", "reference_impl")
+REF = load(HERE / "reference.py", "reference_impl")  # the reference is ours: it runs here
+
+# Values cross from the agent's process as JSON tagged with their container type, so that a tuple, a list, a dict
+# or a set comes back as itself (and anything else as a tuple equal to no reference value).
+CODEC = """
+def enc(x):
+    if x is None or type(x) in (bool, int, float, str):
+        return x
+    if type(x) in (list, tuple, set, frozenset):
+        return {type(x).__name__: [enc(v) for v in x]}
+    if type(x) is dict:
+        return {"dict": [[enc(k), enc(v)] for k, v in x.items()]}
+    return {"object": [type(x).__name__, repr(x)]}
+
+
+def dec(x):
+    if not isinstance(x, dict):
+        return x
+    (tag, v), = x.items()
+    if tag == "dict":
+        return {dec(k): dec(w) for k, w in v}
+    if tag == "object":
+        return ("<object>", *v)
+    return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[tag](dec(w) for w in v)
+"""
+exec(CODEC)
+
+# Runs as the unprivileged user: load the agent's module, call one function on every case, print tagged JSON.
+RUNNER = CODEC + """
+import copy, importlib.util, json, sys
+out, sys.stdout = sys.stdout, sys.stderr  # whatever the module prints stays out of the answer
+job = json.load(sys.stdin)
+spec = importlib.util.spec_from_file_location("agent_module", job["path"])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+result = {"has": hasattr(module, job["fn"]), "cases": []}
+for args in job["cases"] if result["has"] else []:
+    mine = copy.deepcopy(args)
+    try:
+        got = ["ok", enc(getattr(module, job["fn"])(*mine))]
+    except ValueError:
+        got = ["ValueError", None]
+    except Exception as e:
+        got = [type(e).__name__, None]
+    result["cases"].append([got, enc(mine)])
+out.write(json.dumps(result))
+"""
 
 
 def outcome(fn, args):
@@ -141,21 +191,29 @@ def outcome(fn, args):
         return (type(e).__name__, None)
 
 
+def run_agent(fn):
+    res = lct_verify.run_as_agent([sys.executable, "-c", RUNNER], cwd=str(MODPATH.parent), timeout=120,
+                                  input=json.dumps({"path": str(MODPATH), "fn": fn, "cases": CASES[fn]}))
+    assert res.returncode == 0, f"the module could not be run: {res.stderr[-2000:]}"
+    return json.loads(res.stdout)
+
+
 @pytest.fixture(scope="module")
 def agent():
-    return load(MODPATH, "agent_module")
+    return run_agent
 
 
 def check(agent, fn):
-    assert hasattr(agent, fn), f"{fn} is missing"
+    result = agent(fn)
+    assert result["has"], f"{fn} is missing"
+    assert len(result["cases"]) == len(CASES[fn])
     failures = []
-    for args in CASES[fn]:
-        mine = copy.deepcopy(args)
-        got = outcome(getattr(agent, fn), mine)
+    for args, (got, mine) in zip(CASES[fn], result["cases"]):
+        got = (got[0], dec(got[1]))
         want = outcome(getattr(REF, fn), copy.deepcopy(args))
         if got != want:
             failures.append(f"{fn}{tuple(args)!r}: got {got!r}, expected {want!r}")
-        elif mine != args:
+        elif dec(mine) != args:
             failures.append(f"{fn}{tuple(args)!r} modified its arguments")
     assert not failures, f"{len(failures)} of {len(CASES[fn])} cases fail, e.g.\\n" + "\\n".join(failures[:5])
 

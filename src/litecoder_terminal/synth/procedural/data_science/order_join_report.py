@@ -320,6 +320,7 @@ class OrderJoinReport(TaskFamily):
         return TaskDraft(
             instruction=instruction, dockerfile_body=f"COPY data/ {in_dir}/\nWORKDIR /app\n", files=files,
             tags=["join", "json", "csv", "aggregation"],
+            artifacts=[out, in_dir],  # the report and the exports (checked untouched)
             agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1800}[level],
             expert_minutes={"easy": 12, "medium": 25, "hard": 40}[level],
         )

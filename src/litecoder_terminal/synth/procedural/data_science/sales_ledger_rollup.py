@@ -259,6 +259,7 @@ class SalesLedgerRollup(TaskFamily):
         return TaskDraft(
             instruction=instruction, dockerfile_body=f"COPY data/ {in_dir}/\nWORKDIR /app\n", files=files,
             tags=["csv", "cleaning", "aggregation"], agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1800}[level],
+            artifacts=[out, *([summary_path] if hard else []), in_dir],  # outputs + the ledger (checked untouched)
             expert_minutes={"easy": 10, "medium": 25, "hard": 40}[level],
         )
 

@@ -273,6 +273,7 @@ class SensorOutlierFlags(TaskFamily):
         return TaskDraft(
             instruction=instruction, dockerfile_body=f"COPY data/ {in_dir}/\nWORKDIR /app\n", files=files,
             tags=["outliers", "statistics", "csv", "json"],
+            artifacts=[out_dir, in_dir],  # the outputs and the readings they are recomputed from (checked untouched)
             agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1800}[level],
             expert_minutes={"easy": 12, "medium": 20, "hard": 35}[level],
         )

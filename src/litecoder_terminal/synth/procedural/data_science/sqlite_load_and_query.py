@@ -269,6 +269,8 @@ class SqliteLoadAndQuery(TaskFamily):
         return TaskDraft(
             instruction=instruction, dockerfile_body=f"COPY data/ {in_dir}/\nWORKDIR /app\n", files=files,
             tags=["sqlite", "sql", "csv"], agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1800}[level],
+            # the database (with a write-ahead log it may have left), the answers, the exports (checked untouched)
+            artifacts=[db, f"{db}-wal", ans_dir, in_dir],
             expert_minutes={"easy": 12, "medium": 25, "hard": 35}[level],
         )
 

@@ -339,6 +339,7 @@ class StoreExportsPipeline(TaskFamily):
         return TaskDraft(
             instruction=instruction, dockerfile_body=f"COPY data/ {in_dir}/\nWORKDIR /app\n", files=files,
             tags=["etl", "pipeline", "csv", "jsonl", "timezones", "multi-stage"],
+            artifacts=[work, in_dir],  # every stage's output and the exports (checked untouched)
             agent_timeout_sec={"easy": 900, "medium": 1500, "hard": 1800}[level],
             expert_minutes={"easy": 25, "medium": 40, "hard": 60}[level],
         )

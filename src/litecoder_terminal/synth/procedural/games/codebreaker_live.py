@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import textwrap
@@ -275,15 +274,13 @@ class CodebreakerLive(TaskFamily):
               echo '{{"event": "cleared", "session": 1}}'
             }} >> {log_path}
             """)
-        digest = hashlib.sha256(game.encode()).hexdigest()
         files["tests/test_outputs.py"] = TEST.replace("@@ROUNDS@@", repr(rounds)).replace(
-            "@@PREFS@@", json.dumps(prefs)).replace("@@LOG@@", log_path).replace("@@GAME@@", game_path).replace(
-            "@@DIGEST@@", digest)
+            "@@PREFS@@", json.dumps(prefs)).replace("@@LOG@@", log_path)
         log_dir = log_path.rsplit("/", 1)[0]
         return TaskDraft(
             instruction=instruction,
             dockerfile_body=f"COPY app/ /app/\nRUN mkdir -p {log_dir} && chmod +x {game_path}\nWORKDIR /app\n",
-            files=files, tags=["interactive", "mastermind", "adversarial", "game"],
+            files=files, artifacts=[log_path], tags=["interactive", "mastermind", "adversarial", "game"],
             agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1800}[level], verifier_timeout_sec=120,
             expert_minutes={"easy": 15, "medium": 30, "hard": 45}[level],
         )
@@ -291,7 +288,6 @@ class CodebreakerLive(TaskFamily):
 
 TEST = r'''"""Replay the move log against an independent implementation of the house's rules."""
 
-import hashlib
 import json
 from itertools import permutations, product
 from pathlib import Path
@@ -299,8 +295,6 @@ from pathlib import Path
 ROUNDS = @@ROUNDS@@
 PREFS = @@PREFS@@
 LOG = Path("@@LOG@@")
-GAME = Path("@@GAME@@")
-DIGEST = "@@DIGEST@@"
 
 
 def answer(code, guess):
@@ -351,10 +345,6 @@ def sessions():
         if e.get("event") == "guess":
             out.setdefault(e["session"], []).append(e)
     return out
-
-
-def test_game_program_unmodified():
-    assert hashlib.sha256(GAME.read_bytes()).hexdigest() == DIGEST
 
 
 def test_some_session_is_a_legal_win():

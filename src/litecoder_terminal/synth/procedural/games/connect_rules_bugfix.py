@@ -315,6 +315,7 @@ class ConnectRulesBugfix(TaskFamily):
         files["tests/test_outputs.py"] = TEST.replace("@@SPEC@@", json.dumps(spec)) + (TEST_BOT if bot else "")
         return TaskDraft(
             instruction=instruction, dockerfile_body="COPY app/ /app/\nWORKDIR /app\n", files=files,
+            artifacts=[f"/app/{pkg}"],
             tags=["game-engine", "connect-four", "bugfix", "python"],
             agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1800}[level], verifier_timeout_sec=180,
             expert_minutes={"easy": 10, "medium": 20, "hard": 35}[level],
@@ -323,20 +324,71 @@ class ConnectRulesBugfix(TaskFamily):
 
 TEST = r'''"""Play the agent's rules module through many positions and compare with an independent referee."""
 
-import copy
-import importlib.util
 import json
 import random
+
+import lct_verify
 
 SPEC = json.loads("""@@SPEC@@""")
 R, C, K = SPEC["rows"], SPEC["cols"], SPEC["connect"]
 
+# Runs unprivileged in its own process: loads the agent's rules.py, makes the calls read from stdin and prints
+# plain JSON (values encoded so that tuples, non-JSON objects and exceptions stay distinguishable).
+HARNESS = r"""
+import copy, importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("agent_rules", sys.argv[1])
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+
+def enc(v):
+    if v is None or isinstance(v, (bool, int, float, str)) and type(v) in (bool, int, float, str):
+        return v
+    if type(v) is list:
+        return [enc(x) for x in v]
+    if type(v) is tuple:
+        return {"__tuple__": [enc(x) for x in v]}
+    return {"__repr__": repr(v)[:200], "__type__": type(v).__name__}
+
+out = []
+for call in json.loads(sys.stdin.read()):
+    if "attr" in call:
+        v = getattr(m, call["attr"], None)
+        out.append({"value": enc(v)} if call["attr"] != "IllegalMove" else
+                   {"value": isinstance(v, type) and issubclass(v, ValueError)})
+        continue
+    args = call["args"]
+    before = copy.deepcopy(args)
+    try:
+        v = getattr(m, call["fn"])(*args)
+        res = {"value": enc(v), "truth": bool(v)}
+    except m.IllegalMove:
+        res = {"raised": "IllegalMove"}
+    except Exception as e:
+        res = {"raised": "other: " + type(e).__name__}
+    res["mutated"] = args != before
+    out.append(res)
+print(json.dumps(out))
+"""
+
+
+class Agent:
+    """The agent's module, seen through the harness: calls are batched, results are plain data."""
+
+    def call(self, calls):
+        res = lct_verify.call_json(["python3", "-B", "-c", HARNESS, f"/app/{SPEC['pkg']}/rules.py"],
+                                   input=json.dumps(calls), cwd="/app", timeout=120)
+        assert isinstance(res, list) and len(res) == len(calls), "the rules module could not be loaded and run"
+        return res
+
+    def values(self, fn, arg_lists):
+        res = self.call([{"fn": fn, "args": a} for a in arg_lists])
+        for r, a in zip(res, arg_lists):
+            assert "value" in r, f"{fn}{tuple(a)} raised {r.get('raised')}"
+        return res
+
 
 def load():
-    spec = importlib.util.spec_from_file_location("agent_rules", f"/app/{SPEC['pkg']}/rules.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return Agent()
 
 
 # ---------------- the referee ----------------
@@ -428,47 +480,48 @@ def pattern_full(shift):
 # ---------------- tests ----------------
 def test_constants_and_api_unchanged():
     m = load()
-    assert (m.ROWS, m.COLS, m.CONNECT, m.EMPTY) == (R, C, K, ".")
-    assert issubclass(m.IllegalMove, ValueError)
-    assert m.new_board() == ref_strings(ref_empty())
+    res = m.call([{"attr": a} for a in ("ROWS", "COLS", "CONNECT", "EMPTY", "IllegalMove")]
+                 + [{"fn": "new_board", "args": []}])
+    assert [r.get("value") for r in res[:4]] == [R, C, K, "."] and all(
+        lct_verify.same(r.get("value"), v) for r, v in zip(res[:4], [R, C, K, "."])), "constants changed"
+    assert res[4]["value"] is True, "IllegalMove must be a ValueError subclass"
+    assert lct_verify.same(res[5].get("value"), ref_strings(ref_empty())), "new_board()"
 
 
 def test_legal_moves():
     m = load()
-    for g, _ in random_positions(1, 400, stop_at_win=False):
-        assert m.legal_moves(ref_strings(g)) == ref_legal(g), "\n".join(ref_strings(g))
+    positions = random_positions(1, 400, stop_at_win=False)
+    res = m.values("legal_moves", [[ref_strings(g)] for g, _ in positions])
+    for (g, _), r in zip(positions, res):
+        assert lct_verify.same(r["value"], ref_legal(g)), "\n".join(ref_strings(g))
 
 
 def test_drop_places_and_rejects():
     m = load()
+    calls, expect = [], []
     for g, p in random_positions(2, 300, stop_at_win=False):
         board = ref_strings(g)
-        before = copy.deepcopy(board)
         for c in range(C):
-            if c in ref_legal(g):
-                assert m.drop(board, c, p) == ref_strings(ref_drop(g, c, p)), f"drop col {c}"
-            else:
-                try:
-                    m.drop(board, c, p)
-                except m.IllegalMove:
-                    pass
-                else:
-                    raise AssertionError(f"dropping into full column {c} must raise IllegalMove")
-        assert board == before, "drop must not modify its input"
+            calls.append({"fn": "drop", "args": [board, c, p]})
+            expect.append(ref_strings(ref_drop(g, c, p)) if c in ref_legal(g) else None)
         for c in (-1, -C, C, C + 2):
-            try:
-                m.drop(board, c, p)
-            except m.IllegalMove:
-                pass
-            else:
-                raise AssertionError(f"column {c} must raise IllegalMove")
-        assert board == before
+            calls.append({"fn": "drop", "args": [board, c, p]})
+            expect.append(None)
+    for call, want, r in zip(calls, expect, m.call(calls)):
+        col = call["args"][1]
+        assert not r["mutated"], "drop must not modify its input"
+        if want is not None:
+            assert "value" in r and lct_verify.same(r["value"], want), f"drop col {col}: {r}"
+        else:
+            assert r.get("raised") == "IllegalMove", f"column {col} (out of range or full) must raise IllegalMove"
 
 
 def test_winner_every_line():
     m = load()
+    boards, expect = [], []
     for g, p in line_boards():
-        assert m.winner(ref_strings(g)) == p, "\n".join(ref_strings(g))
+        boards.append(ref_strings(g))
+        expect.append(p)
         g2 = [row[:] for row in g]
         for y in range(R):
             for x in range(C):
@@ -478,41 +531,49 @@ def test_winner_every_line():
             else:
                 continue
             break
-        assert m.winner(ref_strings(g2)) == ref_winner(g2)
+        boards.append(ref_strings(g2))
+        expect.append(ref_winner(g2))
+    for b, want, r in zip(boards, expect, m.values("winner", [[b] for b in boards])):
+        assert lct_verify.same(r["value"], want), "\n".join(b)
 
 
 def test_winner_in_played_games():
     m = load()
-    for g, _ in random_positions(3, 1500):
-        assert m.winner(ref_strings(g)) == ref_winner(g), "\n".join(ref_strings(g))
+    positions = random_positions(3, 1500)
+    res = m.values("winner", [[ref_strings(g)] for g, _ in positions])
+    for (g, _), r in zip(positions, res):
+        assert lct_verify.same(r["value"], ref_winner(g)), "\n".join(ref_strings(g))
 
 
 def test_draw_detection():
     m = load()
+    exact = []
     for shift in (0, 1):
         full = pattern_full(shift)
         assert ref_winner(full) is None
-        assert m.is_draw(ref_strings(full)) is True
+        exact.append((ref_strings(full), True))
         won = [row[:] for row in full]
         for x in range(K):
             won[R - 1][x] = "X"
-        assert m.is_draw(ref_strings(won)) is False
+        exact.append((ref_strings(won), False))
         partial = [row[:] for row in full]
         partial[0][C // 2] = "."
-        assert m.is_draw(ref_strings(partial)) is False
-    for g, _ in random_positions(4, 300):
-        assert bool(m.is_draw(ref_strings(g))) == (ref_full(g) and ref_winner(g) is None)
+        exact.append((ref_strings(partial), False))
+    for (b, want), r in zip(exact, m.values("is_draw", [[b] for b, _ in exact])):
+        assert r["value"] is want, "\n".join(b)
+    positions = random_positions(4, 300)
+    res = m.values("is_draw", [[ref_strings(g)] for g, _ in positions])
+    for (g, _), r in zip(positions, res):
+        assert r["truth"] == (ref_full(g) and ref_winner(g) is None), "\n".join(ref_strings(g))
 '''
 
 TEST_BOT = r'''
 
 def test_bot_follows_its_spec():
     m = load()
-    checked = 0
-    for g, p in random_positions(5, 1200):
-        if ref_winner(g) or not ref_legal(g):
-            continue
-        assert m.choose_move(ref_strings(g), p) == ref_bot(g, p), "\n".join(ref_strings(g)) + f"\n{p} to move"
-        checked += 1
-    assert checked > 500
+    positions = [(g, p) for g, p in random_positions(5, 1200) if not ref_winner(g) and ref_legal(g)]
+    assert len(positions) > 500
+    res = m.values("choose_move", [[ref_strings(g), p] for g, p in positions])
+    for (g, p), r in zip(positions, res):
+        assert lct_verify.same(r["value"], ref_bot(g, p)), "\n".join(ref_strings(g)) + f"\n{p} to move"
 '''

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import textwrap
@@ -389,14 +388,13 @@ class StoneHeapsDuel(TaskFamily):
             mkdir -p "$(dirname {log_path})"
             printf '%s\\n' '{{"event": "start", "session": 1}}' '{{"event": "cleared", "session": 1}}' >> {log_path}
             """)
-        digest = hashlib.sha256(game.encode()).hexdigest()
         files["tests/test_outputs.py"] = TEST.replace("@@ROUNDS@@", json.dumps(rounds)).replace(
-            "@@LOG@@", log_path).replace("@@GAME@@", game_path).replace("@@DIGEST@@", digest)
+            "@@LOG@@", log_path)
         log_dir = log_path.rsplit("/", 1)[0]
         return TaskDraft(
             instruction=instruction,
             dockerfile_body=f"COPY app/ /app/\nRUN mkdir -p {log_dir} && chmod +x {game_path}\nWORKDIR /app\n",
-            files=files, tags=["interactive", "nim", "sprague-grundy", "game"],
+            files=files, artifacts=[log_path], tags=["interactive", "nim", "sprague-grundy", "game"],
             agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1800}[level], verifier_timeout_sec=120,
             expert_minutes={"easy": 10, "medium": 25, "hard": 40}[level],
         )
@@ -405,14 +403,11 @@ class StoneHeapsDuel(TaskFamily):
 TEST = r'''"""Replay every logged session: the player's moves must be legal, and against the house's own strategy
 (recomputed here, not read from the log) they must win every round."""
 
-import hashlib
 import json
 from pathlib import Path
 
 ROUNDS = json.loads("""@@ROUNDS@@""")
 LOG = Path("@@LOG@@")
-GAME = Path("@@GAME@@")
-DIGEST = "@@DIGEST@@"
 
 
 def options(heaps, take, split):
@@ -482,10 +477,6 @@ def session_wins(player_moves):
         if not won:
             return False
     return True
-
-
-def test_game_program_unmodified():
-    assert hashlib.sha256(GAME.read_bytes()).hexdigest() == DIGEST
 
 
 def test_logged_session_beats_the_house():

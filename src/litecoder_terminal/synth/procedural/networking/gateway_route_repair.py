@@ -291,6 +291,7 @@ class GatewayRouteRepair(TaskFamily):
                       "ENTRYPOINT [\"/usr/local/bin/gateway-entrypoint\"]\nWORKDIR /etc/gateway\n")
         return TaskDraft(
             instruction=instruction, dockerfile_body=dockerfile, files=files,
+            artifacts=["/etc/gateway/routes.conf"],
             tags=["http", "reverse-proxy", "gateway", "curl", "ports", "routing"],
             agent_timeout_sec={"easy": 600.0, "medium": 900.0, "hard": 1200.0}[level],
             verifier_timeout_sec=120.0,
@@ -300,7 +301,6 @@ class GatewayRouteRepair(TaskFamily):
 
 TEST = '''"""Boot the stack from scratch, then send requests through the gateway and check where they land."""
 
-import hashlib
 import json
 import socket
 import subprocess
@@ -340,11 +340,6 @@ def get(path):
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
-
-
-def test_stack_untouched():
-    for path, digest in EXP["digests"].items():
-        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == digest, f"{path} was modified"
 
 
 def test_every_contract_route_reaches_its_service():

@@ -283,7 +283,10 @@ class KvDaemonRollout(TaskFamily):
             The daemon may be rewritten in any way you like as long as it runs with the `python3` already
             installed (standard library only) and is still started from `/opt/{name}/{name}.py` by `{ctl}`.
             Acceptance: on a freshly booted machine (nothing running) we run `{ctl} start`, talk to the daemon
-            with several clients on the configured port, and use `{ctl} status`/`stop`/`start` around it.
+            with several clients on the configured port, and use `{ctl} status`/`stop`/`start` around it. Only
+            `/opt/{name}/`, `{ctl}` and `{conf}` are carried over to that machine, and there the control script
+            runs as an unprivileged user who may write to `/opt/{name}/`, `/var/lib/{name}/`, `/var/log/` and
+            `/run/`.
             """))
         server = sub(SERVER)
 
@@ -342,7 +345,7 @@ class KvDaemonRollout(TaskFamily):
                       f"RUN mkdir -p /var/lib/{name}\n"
                       f"WORKDIR /opt/{name}\n")
         return TaskDraft(
-            instruction=instruction, dockerfile_body=dockerfile, files=files,
+            instruction=instruction, dockerfile_body=dockerfile, files=files, artifacts=[f"/opt/{name}", ctl, conf],
             tags=["tcp", "sockets", "daemon", "protocol", "service-management"],
             agent_timeout_sec={"easy": 1200.0, "medium": 1500.0, "hard": 1800.0}[level],
             verifier_timeout_sec=180.0,
@@ -361,6 +364,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import lct_verify
 import pytest
 
 NAME = "__NAME__"
@@ -375,8 +379,19 @@ SEED_DATA = {"seed:alpha": "first value", "seed:beta": "41", "other:key": "x y  
 
 
 def ctl(action):
-    return subprocess.run([CTL, action], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, timeout=30, text=True)
+    """The agent's control script, run unprivileged."""
+    return lct_verify.run_as_agent([CTL, action], timeout=30)
+
+
+def ctl_start():
+    # no pipes for the daemon to inherit: it outlives the script
+    lct_verify.run_as_agent(f"{CTL} start >/dev/null 2>&1 </dev/null", timeout=30)
+
+
+def agent_file(path):
+    """A file the agent's code wrote, read with its privileges (None when it cannot be read)."""
+    res = lct_verify.run_as_agent(["cat", str(path)], timeout=10)
+    return res.stdout if res.returncode == 0 else None
 
 
 def wait_port(up=True):
@@ -417,21 +432,26 @@ class Client:
 @pytest.fixture(scope="module", autouse=True)
 def daemon():
     # Fresh boot: a stale PID file from a process that is gone, and a data file written by an earlier SAVE.
+    # The control script runs unprivileged: it may write its PID file in /run, logs in /var/log, and its data and
+    # program directories.
     dead = subprocess.Popen(["true"])
     dead.wait()
-    PIDFILE.parent.mkdir(parents=True, exist_ok=True)
+    for d in ("/run", "/var/log"):
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o1777)
     PIDFILE.write_text(f"{dead.pid}\n")
+    DATAFILE.parent.mkdir(parents=True, exist_ok=True)
     if MORE:
-        DATAFILE.parent.mkdir(parents=True, exist_ok=True)
         DATAFILE.write_text(json.dumps(SEED_DATA))
-    subprocess.run([CTL, "start"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=30)
+    lct_verify.give_to_agent(str(PIDFILE), str(DATAFILE.parent), f"/opt/{NAME}")
+    ctl_start()
     wait_port()
     yield
     try:
         ctl("stop")
     except Exception:
         pass
+    lct_verify.kill_agent_processes()
 
 
 def test_control_script_started_daemon():
@@ -439,7 +459,7 @@ def test_control_script_started_daemon():
     st = ctl("status")
     assert st.returncode == 0 and st.stdout.split()[:1] == ["running"], st.stdout
     pid = int(st.stdout.split()[1])
-    assert PIDFILE.read_text().strip() == str(pid)
+    assert (agent_file(PIDFILE) or "").strip() == str(pid)
     assert Path(f"/proc/{pid}").exists()
 
 
@@ -533,12 +553,10 @@ def test_stop_and_status():
     st = ctl("status")
     assert st.returncode == 3 and st.stdout.strip() == "stopped", (st.returncode, st.stdout)
     assert not PIDFILE.exists()
-    subprocess.run([CTL, "start"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=30)
+    ctl_start()
     assert wait_port()
     pid = ctl("status").stdout.split()[1]
-    subprocess.run([CTL, "start"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=30)
+    ctl_start()
     assert ctl("status").stdout.split()[1] == pid, "a second start must not replace the running daemon"
     c = Client()
     assert c.cmd("PING") == "PONG"
@@ -573,12 +591,12 @@ def test_save_survives_restart():
     all_keys = [c.read() for _ in range(n)]
     assert c.cmd("SAVE") == f"SAVED {n}"
     c.close()
-    on_disk = json.loads(DATAFILE.read_text())
+    on_disk = json.loads(agent_file(DATAFILE) or "null")
+    assert isinstance(on_disk, dict), f"{DATAFILE} does not hold a JSON object"
     assert sorted(on_disk) == sorted(all_keys) and on_disk["persist:me"] == "kept  across restarts"
     assert ctl("stop").returncode == 0
     assert wait_port(up=False)
-    subprocess.run([CTL, "start"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=30)
+    ctl_start()
     assert wait_port()
     c = Client()
     assert c.cmd("GET persist:me") == "VALUE kept  across restarts"

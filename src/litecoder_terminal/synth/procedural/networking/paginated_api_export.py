@@ -423,7 +423,7 @@ class PaginatedApiExport(TaskFamily):
                       "WORKDIR /app\n")
         return TaskDraft(
             instruction=instruction, dockerfile_body=dockerfile, files=files,
-            tags=["http", "curl", "jq", "pagination", "api"],
+            artifacts=[outdir], tags=["http", "curl", "jq", "pagination", "api"],
             agent_timeout_sec={"easy": 600.0, "medium": 900.0, "hard": 1200.0}[level],
             verifier_timeout_sec=120.0,
             expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],

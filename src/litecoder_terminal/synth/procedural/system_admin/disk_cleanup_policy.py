@@ -96,10 +96,10 @@ class DiskCleanupPolicy(TaskFamily):
                 rng.randint(100000, 9000000), False)
         rel = sorted(e["path"] for e in entries if e["path"].startswith(f"{root}/releases/"))
         links = []
-        if exceptions:
-            links.append({"path": f"{root}/cache/current-release", "target": rel[-1],
+        if exceptions:  # relative targets: a link that stays inside the data directory
+            links.append({"path": f"{root}/cache/current-release", "target": "../releases/" + rel[-1].rsplit("/", 1)[1],
                           "mtime": _epoch(ref) - 90 * day, "kind": "link", "size": 0, "delete": False})
-            links.append({"path": f"{root}/cache/img/latest", "target": f"{root}/releases",
+            links.append({"path": f"{root}/cache/img/latest", "target": "../../releases",
                           "mtime": _epoch(ref) - 60 * day, "kind": "link", "size": 0, "delete": False})
         entries.sort(key=lambda e: e["path"])
         all_entries = entries + links
@@ -214,6 +214,7 @@ class DiskCleanupPolicy(TaskFamily):
             dockerfile_body=("COPY setup_tree.sh /tmp/setup_tree.sh\n"
                              "RUN bash /tmp/setup_tree.sh && rm /tmp/setup_tree.sh\nWORKDIR /root\n"),
             files=files, tags=["disk", "find", "retention", "mtime"],
+            artifacts=[root, report],
             agent_timeout_sec={"easy": 600.0, "medium": 900.0, "hard": 1200.0}[level],
             expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],
         )
@@ -315,7 +316,7 @@ def test_everything_else_kept_intact():
             continue
         st = os.lstat(p)
         if e["kind"] == "link":
-            if not stat.S_ISLNK(st.st_mode) or os.readlink(p) != e["target"] or not os.path.exists(e["target"]):
+            if not stat.S_ISLNK(st.st_mode) or os.readlink(p) != e["target"] or not os.path.exists(p):
                 bad.append(("link changed", p))
         elif not stat.S_ISREG(st.st_mode) or st.st_size != e["size"] or int(st.st_mtime) != e["mtime"]:
             bad.append(("modified", p))

@@ -269,6 +269,8 @@ class HrUserProvisioning(TaskFamily):
             dockerfile_body=(f"COPY hr/ {hr_dir}/\nCOPY setup_accounts.sh /tmp/setup_accounts.sh\n"
                              "RUN bash /tmp/setup_accounts.sh && rm /tmp/setup_accounts.sh\nWORKDIR /root\n"),
             files=files, tags=["users", "groups", "useradd", "permissions", "csv"],
+            # the account database, the home directories, and the export the tests check is untouched
+            artifacts=["/etc/passwd", "/etc/group", "/etc/shadow", "/home", hr_dir],
             agent_timeout_sec={"easy": 600.0, "medium": 900.0, "hard": 1200.0}[level],
             expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],
         )

@@ -124,6 +124,7 @@ class HttpErrorReport(TaskFamily):
             instruction=instruction,
             dockerfile_body=f"COPY logs/ {log_dir}/\nWORKDIR /app\n",
             files=files, tags=["logs", "awk", "csv"], expert_minutes={"easy": 5, "medium": 15, "hard": 20}[level],
+            artifacts=[out, log_dir],  # the report, and the logs the tests check are untouched
         )
 
 

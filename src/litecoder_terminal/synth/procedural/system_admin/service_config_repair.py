@@ -435,6 +435,9 @@ class ServiceConfigRepair(TaskFamily):
             dockerfile_body=("COPY svc/ /tmp/svc/\nCOPY setup_service.sh /tmp/setup_service.sh\n"
                              "RUN bash /tmp/setup_service.sh && rm /tmp/setup_service.sh\nWORKDIR /root\n"),
             files=files, tags=["services", "logs", "permissions", "incident", "multi-stage"],
+            # config, control script, data, program (checked unchanged) and the report; the verifier starts the
+            # service from these itself (the control script as the service's own user) and probes it over loopback
+            artifacts=[f"/etc/{svc}", f"/usr/local/bin/{svc}ctl", f"/var/lib/{svc}", f"/opt/{svc}", report],
             agent_timeout_sec={"easy": 900.0, "medium": 1200.0, "hard": 1800.0}[level],
             verifier_timeout_sec=180.0,
             expert_minutes={"easy": 20, "medium": 30, "hard": 45}[level],
@@ -538,9 +541,11 @@ def _solve(svc: str, port: int, faults: list[str], conf_lines: list[str], bad_fi
         """)
 
 
-TEST = r'''"""Restart the service through its control script (nothing from the agent phase survives), probe it, and check
-the incident report and the data handling."""
+TEST = r'''"""Start the service through its control script on a clean process table, probe it, and check the incident
+report and the data handling. The control script is the agent's code: it runs as the service's own unprivileged
+user (no_new_privs), with a `runuser` stand-in on PATH that records the account it was asked to switch to."""
 
+import ctypes
 import hashlib
 import json
 import os
@@ -552,17 +557,78 @@ import urllib.request
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected.json")) as f:
     E = json.load(f)
 SVC = E["svc"]
+SHIM = "/tmp/lct-runuser-shim"
 _HEALTH = {}
+
+
+def _read_report():
+    try:
+        with open(E["report"]) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+REPORT = _read_report()  # read before any of the agent's code runs
+
+RUNUSER = """#!/bin/sh
+# stands in for runuser(1): the control script already runs as the service user; note whom it asked for, then exec
+user=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -u) user="$2"; shift 2 ;;
+    --user=*) user="${1#--user=}"; shift ;;
+    --) shift; break ;;
+    *) break ;;
+  esac
+done
+[ -n "$user" ] || { echo "runuser: only the '-u USER -- COMMAND' form is supported here" >&2; exit 1; }
+export LCT_RUNUSER_AS="$user"
+exec "$@"
+"""
+
+
+def _as_service_user():
+    pw = pwd.getpwnam(SVC)
+
+    def demote():
+        os.setgroups([])
+        os.setgid(pw.pw_gid)
+        os.setuid(pw.pw_uid)
+        if ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    return demote
+
+
+def _prepare():
+    """What root does before the control script drops privileges: the shim, /run/<svc>, a log it can append to."""
+    pw = pwd.getpwnam(SVC)
+    os.makedirs(SHIM, exist_ok=True)
+    os.chmod(SHIM, 0o755)
+    with open(os.path.join(SHIM, "runuser"), "w") as f:
+        f.write(RUNUSER)
+    os.chmod(os.path.join(SHIM, "runuser"), 0o755)
+    for d in (f"/run/{SVC}", f"/var/log/{SVC}"):
+        os.makedirs(d, exist_ok=True)
+        for entry in [d] + [os.path.join(d, n) for n in os.listdir(d)]:
+            os.lchown(entry, pw.pw_uid, pw.pw_gid)
+    pidfile = f"/run/{SVC}/{SVC}.pid"
+    if os.path.lexists(pidfile):
+        os.remove(pidfile)  # stale after the agent phase, as after a reboot
 
 
 def health():
     if "h" in _HEALTH:
         return _HEALTH["h"]
-    for p in (f"/run/{SVC}/{SVC}.pid",):
-        if os.path.exists(p):
-            os.remove(p)  # stale after the agent phase, as after a reboot
-    subprocess.run([f"/usr/local/bin/{SVC}ctl", "start"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=60)
+    _prepare()
+    env = {"PATH": f"{SHIM}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
+           "HOME": "/", "USER": SVC}
+    try:
+        subprocess.run([f"/usr/local/bin/{SVC}ctl", "start"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=60, cwd="/", env=env, start_new_session=True,
+                       preexec_fn=_as_service_user())
+    except (OSError, subprocess.TimeoutExpired):
+        pass
     body, deadline = None, time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
@@ -575,18 +641,22 @@ def health():
     return body
 
 
-def server_uids():
-    uids = []
+def server_processes():
+    """(uid, account the control script asked runuser for) of every running server.py."""
+    procs = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmd = f.read().split(b"\0")
             if b"python" in os.path.basename(cmd[0]) and any(c.endswith(f"/opt/{SVC}/server.py".encode()) for c in cmd):
                 with open(f"/proc/{pid}/status") as f:
-                    uids.append(int(next(l for l in f if l.startswith("Uid:")).split()[1]))
-        except (OSError, StopIteration):
+                    uid = int(next(l for l in f if l.startswith("Uid:")).split()[1])
+                with open(f"/proc/{pid}/environ", "rb") as f:
+                    env = dict(e.split(b"=", 1) for e in f.read().split(b"\0") if b"=" in e)
+                procs.append((uid, env.get(b"LCT_RUNUSER_AS", b"").decode()))
+        except (OSError, StopIteration, ValueError):
             continue
-    return uids
+    return procs
 
 
 def test_program_untouched():
@@ -615,15 +685,16 @@ def test_service_starts_via_ctl_and_serves():
 
 def test_service_runs_as_its_own_user():
     assert health() is not None, "service is not up"
-    uids = server_uids()
-    assert uids, "no server.py process found"
-    assert set(uids) == {pwd.getpwnam(SVC).pw_uid}, f"server runs with uids {uids}, expected user {SVC}"
+    procs = server_processes()
+    assert procs, "no server.py process found"
+    assert {uid for uid, _ in procs} == {pwd.getpwnam(SVC).pw_uid}, f"server runs with uids {procs}"
+    assert {who for _, who in procs} == {SVC}, f"{SVC}ctl does not start the server through runuser -u {SVC}"
     assert health()["user"] == SVC
 
 
 def report():
-    with open(E["report"]) as f:
-        return json.load(f)
+    assert REPORT is not None, f"{E['report']} is missing or not JSON"
+    return REPORT
 
 
 def test_report_down_since():

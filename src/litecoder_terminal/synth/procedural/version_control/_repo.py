@@ -7,6 +7,7 @@ repository built inside the image is the same on every machine. `plan.files()` r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 
@@ -130,6 +131,12 @@ class RepoPlan:
         return ("COPY setup/ /tmp/setup/\n"
                 "RUN python3 /tmp/setup/mkrepo.py /tmp/setup/plan.json && rm -rf /tmp/setup\n"
                 + extra + f"WORKDIR {workdir}\n")
+
+
+def blob_id(content: str) -> str:
+    """The object name git gives a file with this content (SHA-1 repositories): tests compare trees by it."""
+    data = content.encode()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def indent(text: str, n: int = 4) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import textwrap
@@ -10,7 +9,7 @@ import textwrap
 from litecoder_terminal.synth.procedural.base import TaskDraft, TaskFamily, pick
 from litecoder_terminal.synth.procedural.registry import register
 from litecoder_terminal.synth.procedural.version_control._pyproject import TARGETS, PyProject, diff_files
-from litecoder_terminal.synth.procedural.version_control._repo import RepoPlan, people
+from litecoder_terminal.synth.procedural.version_control._repo import RepoPlan, blob_id, people
 
 WHY = ["crashed the nightly export", "was reported by the billing team", "broke the reconciliation job",
        "caused a 500 in the admin UI", "showed up in the error tracker", "was hit by the data pipeline"]
@@ -165,7 +164,7 @@ class BackportFixes(TaskFamily):
             tree["VERSION"] = new_version + "\n"
             expected[r["branch"]] = {
                 "picks": picks, "version": new_version, "tag": f"v{new_version}",
-                "tree": {p: hashlib.sha256(c.encode()).hexdigest() for p, c in sorted(tree.items())},
+                "tree": {p: blob_id(c) for p, c in sorted(tree.items())},
                 "base_subject": rel_first[r["branch"]][0], "base_date": rel_first[r["branch"]][1],
             }
         assert all(e["picks"] for e in expected.values())
@@ -247,25 +246,26 @@ class BackportFixes(TaskFamily):
         files["tests/test_outputs.py"] = TEST
         return TaskDraft(
             instruction=instruction, dockerfile_body=plan.dockerfile(repo), files=files,
-            tags=["git", "cherry-pick", "backport", "release", "trailers"],
+            tags=["git", "cherry-pick", "backport", "release", "trailers"], artifacts=[repo],
             agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1500}[level], verifier_timeout_sec=120,
             expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],
         )
 
 
-TEST = r'''"""Inspect each release branch with git: exact backports (with -x provenance), release commit, tag, tree."""
+TEST = r'''"""Inspect each release branch with git: exact backports (with -x provenance), release commit, tag, tree.
+git reads the agent's repository unprivileged, with replace objects and grafts disabled (lct_verify.git)."""
 
-import hashlib
 import json
-import subprocess
 from pathlib import Path
+
+import lct_verify
 
 EXP = json.loads((Path(__file__).parent / "expected.json").read_text())
 REPO = EXP["repo"]
 
 
-def git(*args, text=True):
-    r = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=text)
+def git(*args):
+    r = lct_verify.git(REPO, *args)
     assert r.returncode == 0, f"git {' '.join(args)}: {r.stderr}"
     return r.stdout
 
@@ -312,11 +312,14 @@ def test_release_commit_and_tree():
         rel = new_commits(branch)[-1]
         assert git("log", "-1", "--format=%s", rel).strip() == "Release " + e["version"]
         assert git("diff", "--name-only", rel + "^", rel).split() == ["VERSION"]
-        paths = sorted(git("ls-tree", "-r", "--name-only", rel).split())
-        assert paths == sorted(e["tree"]), f"{branch}: file list differs"
-        for p in paths:
-            digest = hashlib.sha256(git("cat-file", "blob", f"{rel}:{p}", text=False)).hexdigest()
-            assert digest == e["tree"][p], f"{branch}: {p} differs from the expected backported content"
+        blobs = {}
+        for line in git("ls-tree", "-r", "-z", rel).split("\0"):
+            if line:
+                meta, path = line.split("\t", 1)
+                blobs[path] = meta.split()[2]
+        assert sorted(blobs) == sorted(e["tree"]), f"{branch}: file list differs"
+        for p, oid in blobs.items():
+            assert oid == e["tree"][p], f"{branch}: {p} differs from the expected backported content"
         assert git("rev-parse", branch).strip() == rel
 
 

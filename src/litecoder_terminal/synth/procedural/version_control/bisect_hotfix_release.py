@@ -314,29 +314,38 @@ class BisectHotfixRelease(TaskFamily):
         files["tests/test_outputs.py"] = TEST
         return TaskDraft(
             instruction=instruction, dockerfile_body=plan.dockerfile(repo, extra), files=files,
-            tags=["git", "bisect", "revert", "release", "changelog"],
+            tags=["git", "bisect", "revert", "release", "changelog"], artifacts=[repo, result],
             agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1800}[level], verifier_timeout_sec=180,
             expert_minutes={"easy": 15, "medium": 25, "hard": 40}[level],
         )
 
 
-TEST = r'''"""Inspect the repository with git: culprit hash, untouched main, the revert, release commit, changelog, tag."""
+TEST = r'''"""Inspect the repository with git: culprit hash, untouched main, the revert, release commit, changelog, tag.
+git reads the agent's repository unprivileged with replace objects and grafts disabled (lct_verify.git); the code
+of a commit is exported and run as the unprivileged user too."""
 
 import json
-import os
-import subprocess
 import tempfile
 from pathlib import Path
+
+import lct_verify
 
 EXP = json.loads((Path(__file__).parent / "expected.json").read_text())
 REPO = EXP["repo"]
 
 
 def git(*args, cwd=REPO, check=True):
-    r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    r = lct_verify.git(cwd, *args)
     if check:
         assert r.returncode == 0, f"git {' '.join(args)} failed: {r.stderr}"
     return r.stdout.strip()
+
+
+def scratch():
+    """A temporary directory the unprivileged user may write to."""
+    d = tempfile.TemporaryDirectory()
+    lct_verify.give_to_agent(d.name)
+    return d
 
 
 def culprit():
@@ -349,11 +358,14 @@ def culprit():
 
 def behaves(commit):
     """Run the regression check against a commit's tree, exported outside the repository."""
-    with tempfile.TemporaryDirectory() as d:
-        subprocess.run(f"git -C {REPO} archive {commit} | tar -x -C {d}", shell=True, check=True)
+    with scratch() as d:
+        git("archive", "--format=tar", "-o", f"{d}/tree.tar", commit)
+        assert lct_verify.run_as_agent(["tar", "-xf", "tree.tar"], cwd=d).returncode == 0, "cannot export " + commit
         code = (f"import sys\nfrom {EXP['pkg']}.{EXP['module']} import {EXP['func']}\n"
                 f"sys.exit(0 if {EXP['check']} else 1)\n")
-        return subprocess.run(["python3", "-c", code], cwd=d, capture_output=True).returncode == 0
+        ok = lct_verify.run_as_agent(["python3", "-c", code], cwd=d, timeout=60).returncode == 0
+        lct_verify.kill_agent_processes()
+        return ok
 
 
 def release_commit():
@@ -372,7 +384,7 @@ def test_main_and_old_tags_untouched():
     assert git("log", "-1", "--format=%s", "main") == EXP["tip_subject"]
     assert int(git("log", "-1", "--format=%ct", "main")) == EXP["tip_date"]
     assert git("cat-file", "-t", EXP["prev_tag"]) == "tag"
-    assert subprocess.run(["git", "merge-base", "--is-ancestor", EXP["prev_tag"], "main"], cwd=REPO).returncode == 0
+    assert lct_verify.git(REPO, "merge-base", "--is-ancestor", EXP["prev_tag"], "main").returncode == 0
 
 
 def test_revert_commit_on_branch():
@@ -382,8 +394,8 @@ def test_revert_commit_on_branch():
     assert git("rev-parse", revert + "^") == git("rev-parse", "main"), "the revert must sit directly on main's tip"
     assert len(git("rev-list", "--parents", "-n1", revert).split()) == 2, "revert must be a single-parent commit"
     assert f"This reverts commit {bad}." in git("log", "-1", "--format=%B", revert)
-    with tempfile.TemporaryDirectory() as d:
-        subprocess.run(["git", "clone", "-q", "--no-checkout", REPO, d + "/c"], check=True)
+    with scratch() as d:
+        git("clone", "-q", "--no-hardlinks", "--no-checkout", REPO, d + "/c")
         c = d + "/c"
         git("checkout", "-q", "--detach", git("rev-parse", "main"), cwd=c)
         git("-c", "user.name=v", "-c", "user.email=v@v", "revert", "--no-edit", bad, cwd=c)

@@ -514,7 +514,7 @@ class MergeConfigConflicts(TaskFamily):
         files["tests/expected.json"] = json.dumps(exp, indent=1, sort_keys=True) + "\n"
         files["tests/test_outputs.py"] = TEST
         return TaskDraft(
-            instruction=instruction, dockerfile_body=plan.dockerfile(repo), files=files,
+            instruction=instruction, dockerfile_body=plan.dockerfile(repo), files=files, artifacts=[repo],
             tags=["git", "merge", "conflicts", "ini"],
             agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1500}[level], verifier_timeout_sec=120,
             expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],
@@ -526,15 +526,16 @@ TEST = r'''"""Check the merge commit's shape and every resolved file, read strai
 import configparser
 import json
 import os
-import subprocess
 from pathlib import Path
+
+import lct_verify
 
 EXP = json.loads((Path(__file__).parent / "expected.json").read_text())
 REPO = EXP["repo"]
 
 
 def git(*args, check=True):
-    r = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+    r = lct_verify.git(REPO, *args)  # unprivileged, replace objects and grafts disabled
     if check:
         assert r.returncode == 0, f"git {' '.join(args)}: {r.stderr}"
     return r.stdout

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import string
@@ -10,7 +9,7 @@ import textwrap
 
 from litecoder_terminal.synth.procedural.base import TaskDraft, TaskFamily, pick
 from litecoder_terminal.synth.procedural.registry import register
-from litecoder_terminal.synth.procedural.version_control._repo import RepoPlan, people
+from litecoder_terminal.synth.procedural.version_control._repo import RepoPlan, blob_id, people
 
 SERVICES = ["checkout-api", "ledger-sync", "payout-worker", "invoice-mailer", "refund-service"]
 FEATURES = ["stripe-payouts", "adyen-refunds", "tax-export", "sepa-mandates", "wallet-topup"]
@@ -143,7 +142,7 @@ class PurgeCommittedSecret(TaskFamily):
         for msg, who, d, snapshot in branch_commits:
             expected_commits.append({
                 "subject": msg, "author": who, "date": d,
-                "tree": {p: hashlib.sha256(scrub(c).encode()).hexdigest() for p, c in sorted(snapshot.items())},
+                "tree": {p: blob_id(scrub(c)) for p, c in sorted(snapshot.items())},
             })
 
         # ---------------- instruction ----------------
@@ -251,25 +250,31 @@ class PurgeCommittedSecret(TaskFamily):
         files_out["tests/test_outputs.py"] = TEST
         return TaskDraft(
             instruction=instruction, dockerfile_body=plan.dockerfile(repo), files=files_out,
-            tags=["git", "history-rewrite", "secrets", "filter-branch"],
+            tags=["git", "history-rewrite", "secrets", "filter-branch"], artifacts=[repo],
             agent_timeout_sec={"easy": 600, "medium": 1200, "hard": 1500}[level], verifier_timeout_sec=120,
             expert_minutes={"easy": 8, "medium": 20, "hard": 30}[level],
         )
 
 
-TEST = r'''"""Walk the rewritten branch with git: same commits/authors/messages, scrubbed trees, no ref reaches the secret."""
+TEST = r'''"""Walk the rewritten branch with git: same commits/authors/messages, scrubbed trees, no ref reaches the secret.
+git reads the agent's repository unprivileged, with replace objects and grafts disabled (lct_verify.git): a
+`git replace` object cannot stand in for a commit that still holds the secret."""
 
-import hashlib
 import json
-import subprocess
 from pathlib import Path
+
+import lct_verify
 
 EXP = json.loads((Path(__file__).parent / "expected.json").read_text())
 REPO = EXP["repo"]
 
 
-def git(*args, check=True, text=True):
-    r = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=text)
+def run_git(*args):
+    return lct_verify.git(REPO, *args)
+
+
+def git(*args, check=True):
+    r = run_git(*args)
     if check:
         assert r.returncode == 0, f"git {' '.join(args)}: {r.stderr}"
     return r.stdout
@@ -300,11 +305,14 @@ def test_same_commits_messages_authors():
 
 def test_trees_scrubbed_and_otherwise_identical():
     for c, e in zip(branch_commits(), EXP["commits"]):
-        paths = sorted(git("ls-tree", "-r", "--name-only", c).split())
-        assert paths == sorted(e["tree"]), f"file list differs in {e['subject']!r}"
-        for p in paths:
-            blob = git("cat-file", "blob", f"{c}:{p}", text=False)
-            assert hashlib.sha256(blob).hexdigest() == e["tree"][p], f"{p} wrong in {e['subject']!r}"
+        blobs = {}
+        for line in git("ls-tree", "-r", "-z", c).split("\0"):
+            if line:
+                meta, path = line.split("\t", 1)
+                blobs[path] = meta.split()[2]
+        assert sorted(blobs) == sorted(e["tree"]), f"file list differs in {e['subject']!r}"
+        for p, oid in blobs.items():
+            assert oid == e["tree"][p], f"{p} wrong in {e['subject']!r}"
 
 
 def test_no_ref_reaches_the_secret():
@@ -312,7 +320,7 @@ def test_no_ref_reaches_the_secret():
     commits = git("rev-list", *refs).split() if refs else []
     assert commits
     for secret in EXP["secrets"]:
-        r = subprocess.run(["git", "grep", "-l", "-F", secret, *commits], cwd=REPO, capture_output=True, text=True)
+        r = run_git("grep", "-l", "-F", secret, *commits)
         assert r.returncode == 1 and not r.stdout, f"secret still reachable: {r.stdout[:200]}"
     if EXP["tag"]:
         tagged = git("rev-parse", EXP["tag"] + "^{commit}").strip()

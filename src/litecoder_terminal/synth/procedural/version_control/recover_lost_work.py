@@ -261,7 +261,7 @@ class RecoverLostWork(TaskFamily):
         files["tests/expected.json"] = json.dumps(exp, indent=1, sort_keys=True) + "\n"
         files["tests/test_outputs.py"] = TEST + (TEST_STASH if stash else "")
         return TaskDraft(
-            instruction=instruction, dockerfile_body=plan.dockerfile(repo), files=files,
+            instruction=instruction, dockerfile_body=plan.dockerfile(repo), files=files, artifacts=[repo],
             tags=["git", "reflog", "fsck", "recovery"],
             agent_timeout_sec={"easy": 600, "medium": 900, "hard": 1500}[level], verifier_timeout_sec=120,
             expert_minutes={"easy": 8, "medium": 15, "hard": 30}[level],
@@ -271,15 +271,16 @@ class RecoverLostWork(TaskFamily):
 TEST = r'''"""Inspect refs with git: each recovered ref must be the original commit object (dates, parents, content)."""
 
 import json
-import subprocess
 from pathlib import Path
+
+import lct_verify
 
 EXP = json.loads((Path(__file__).parent / "expected.json").read_text())
 REPO = EXP["repo"]
 
 
 def git(*args, check=True):
-    r = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+    r = lct_verify.git(REPO, *args)  # unprivileged, replace objects and grafts disabled
     if check:
         assert r.returncode == 0, f"git {' '.join(args)}: {r.stderr}"
     return r.stdout
