@@ -571,8 +571,9 @@ def _read_report():
 
 REPORT = _read_report()  # read before any of the agent's code runs
 
+# Stands in for runuser(1): the control script already runs as the service user. It stays the parent of the
+# command, so its own command line (-u USER) shows whom the control script asked to run the service as.
 RUNUSER = """#!/bin/sh
-# stands in for runuser(1): the control script already runs as the service user; note whom it asked for, then exec
 user=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -583,9 +584,25 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$user" ] || { echo "runuser: only the '-u USER -- COMMAND' form is supported here" >&2; exit 1; }
-export LCT_RUNUSER_AS="$user"
-exec "$@"
+"$@"
+exit $?
 """
+
+
+def _runuser_target(argv):
+    """The -u USER a command line of the shim names ("" when it is not the shim)."""
+    shim = f"{SHIM}/runuser".encode()
+    if shim not in argv:
+        return ""
+    args = argv[argv.index(shim) + 1:]
+    for i, a in enumerate(args):
+        if a == b"-u" and i + 1 < len(args):
+            return args[i + 1].decode()
+        if a.startswith(b"--user="):
+            return a[len(b"--user="):].decode()
+        if a == b"--":
+            break
+    return ""
 
 
 def _as_service_user():
@@ -650,11 +667,11 @@ def server_processes():
                 cmd = f.read().split(b"\0")
             if b"python" in os.path.basename(cmd[0]) and any(c.endswith(f"/opt/{SVC}/server.py".encode()) for c in cmd):
                 with open(f"/proc/{pid}/status") as f:
-                    uid = int(next(l for l in f if l.startswith("Uid:")).split()[1])
-                with open(f"/proc/{pid}/environ", "rb") as f:
-                    env = dict(e.split(b"=", 1) for e in f.read().split(b"\0") if b"=" in e)
-                procs.append((uid, env.get(b"LCT_RUNUSER_AS", b"").decode()))
-        except (OSError, StopIteration, ValueError):
+                    status = {l.split(":", 1)[0]: l.split(":", 1)[1].split() for l in f if ":" in l}
+                with open(f"/proc/{status['PPid'][0]}/cmdline", "rb") as f:
+                    parent = f.read().split(b"\0")
+                procs.append((int(status["Uid"][0]), _runuser_target(parent)))
+        except (OSError, ValueError, KeyError, IndexError):
             continue
     return procs
 
