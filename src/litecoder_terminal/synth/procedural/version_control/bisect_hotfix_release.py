@@ -395,7 +395,9 @@ def test_revert_commit_on_branch():
     assert len(git("rev-list", "--parents", "-n1", revert).split()) == 2, "revert must be a single-parent commit"
     assert f"This reverts commit {bad}." in git("log", "-1", "--format=%B", revert)
     with scratch() as d:
-        git("clone", "-q", "--no-hardlinks", "--no-checkout", REPO, d + "/c")
+        # the upload-pack side does not inherit our -c options: name the repository safe for it explicitly
+        git("clone", "-q", "--no-hardlinks", "--no-checkout",
+            "--upload-pack=git -c safe.directory=* --no-replace-objects upload-pack", REPO, d + "/c")
         c = d + "/c"
         git("checkout", "-q", "--detach", git("rev-parse", "main"), cwd=c)
         git("-c", "user.name=v", "-c", "user.email=v@v", "revert", "--no-edit", bad, cwd=c)
