@@ -87,7 +87,9 @@ def run_as_agent(cmd, *, input: str | bytes | None = None, timeout: float = 60, 
     except subprocess.TimeoutExpired:
         kill_agent_processes(proc.pid)
         out, err = proc.communicate()
-        return subprocess.CompletedProcess(cmd, -9, out, (err or "") + f"\n[timed out after {timeout}s]")
+        note = f"\n[timed out after {timeout}s]"
+        err = (err or "") + note if text else (err or b"") + note.encode()
+        return subprocess.CompletedProcess(cmd, -9, out, err)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
