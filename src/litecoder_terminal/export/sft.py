@@ -63,8 +63,8 @@ def _trial_dirs(runs: list[Path]) -> list[Path]:
     out: set[Path] = set()
     for run in runs:
         run = Path(run)
-        if (run / "result.json").is_file():
-            out.add(run)
+        if (run / "result.json").is_file() and ((run / "agent").is_dir() or (run / "verifier").is_dir()):
+            out.add(run)  # a trial dir (a job dir's own result.json is Harbor's job result, not a trial)
         else:
             out.update(p.parent for p in run.rglob("result.json") if (p.parent / "agent").is_dir()
                        or (p.parent / "verifier").is_dir())

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from litecoder_terminal.agents import Agent, NopAgent, OracleAgent, ScriptAgent
+from litecoder_terminal.runner.layout import build_log_dir, stamp_trial, validate_trial_name
 from litecoder_terminal.sandbox import BuildError, DockerEngine, SandboxError
 from litecoder_terminal.task import TaskDir, TaskLoadError
 from litecoder_terminal.task.lint import Finding, Severity, lint_task
@@ -56,8 +57,10 @@ class _Stop(Exception):
 
 
 def validate_task(path: Path, engine: DockerEngine | None, *, repeats: int = 3, image_map: dict[str, str] | None = None,
-                  job_dir: Path, lint_only: bool = False) -> TaskVerdict:
-    """The verdict for one task dir; never raises (an unexpected failure is an `error` verdict with its cause)."""
+                  job_dir: Path, lint_only: bool = False, job_id: str | None = None) -> TaskVerdict:
+    """The verdict for one task dir; never raises (an unexpected failure is an `error` verdict with its cause).
+
+    Trials go directly under `job_dir` in Harbor's job layout (runner/layout.py), named and tagged with their gate."""
     t0 = time.monotonic()
     task = TaskDir(Path(path))
     out = TaskVerdict(path=str(task.root), name=task.name, verdict=Verdict.ACCEPTED)
@@ -72,19 +75,23 @@ def validate_task(path: Path, engine: DockerEngine | None, *, repeats: int = 3, 
         if engine is None:
             raise _Stop(Verdict.ERROR, "build", "no Docker engine")
         config = task.config()
-        task_job_dir = job_dir / f"{task.name}.{out.content_hash[:8]}"
+        content_hash = out.content_hash
         try:
-            images = build_task_images(engine, task, config, image_map=image_map, log_dir=task_job_dir)
+            images = build_task_images(engine, task, config, image_map=image_map,
+                                       log_dir=build_log_dir(job_dir, task.name, content_hash))
         except BuildError as e:
             tail = "\n".join(e.log.strip().splitlines()[-15:])
             raise _Stop(Verdict.REJECTED, "build", f"{e}\n{tail}".strip()) from e
         out.image, out.build_seconds, out.build_cached = images.agent, images.build_seconds, images.cached
 
         def trial(gate: str, agent: Agent, n: int) -> TrialResult:
-            r = run_trial(task, agent, engine, image=images, trial_dir=task_job_dir / f"{gate}-{n}", config=config)
+            trial_dir = job_dir / validate_trial_name(task.name, content_hash, gate, n)
+            r = run_trial(task, agent, engine, image=images, trial_dir=trial_dir, config=config)
+            r = stamp_trial(trial_dir, job_id=job_id or "", task_checksum=content_hash, metadata={
+                "kind": "validate", "task": task.name, "gate": gate, "n": n, "content_hash": content_hash}) or r
             out.trials.append(TrialSummary(gate=gate, agent=agent.name, status=r.status, reward=r.reward,
                                            seconds=r.seconds, error=r.error.cause if r.error else None,
-                                           dir=str(task_job_dir / f"{gate}-{n}")))
+                                           dir=str(trial_dir)))
             if r.status is TrialStatus.ERROR:
                 if r.error and r.error.kind is ErrorKind.INFRA:
                     raise _Stop(Verdict.ERROR, gate, f"{agent.name} trial {n}: {r.error.cause}")

@@ -1,4 +1,7 @@
-"""Validate many task dirs with bounded concurrency; every verdict goes to a ledger so a killed job resumes."""
+"""Validate many task dirs with bounded concurrency; every verdict goes to a ledger so a killed job resumes.
+
+The job dir is a Harbor job (runner/layout.py): config.json, result.json (Harbor's JobResult plus `tasks`, the
+verdicts), and every gate trial directly under it, tagged with its gate and task."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from litecoder_terminal.gates import TaskVerdict, Verdict, validate_task
+from litecoder_terminal.runner.layout import HarborJob, load_trial
 from litecoder_terminal.sandbox import DockerEngine
 from litecoder_terminal.store import RecordStore
 from litecoder_terminal.task.model import tree_hash
@@ -33,6 +37,8 @@ def validate_many(paths: list[Path], *, engine: DockerEngine | None, job_dir: Pa
     """Verdicts in the order of `paths`. Tasks already judged in this job dir (same content) are not re-run;
     `error` verdicts are always retried."""
     settings = {"repeats": repeats, "image_map": image_map or {}, "lint_only": lint_only}
+    job = HarborJob(job_dir, kind="validate", agents=[{"name": "nop"}, {"name": "oracle"}],
+                    task_paths=[Path(p) for p in paths], n_attempts=repeats, n_concurrent=jobs, settings=settings)
     ledger = Ledger(job_dir / "ledger.sqlite")
     results: dict[int, TaskVerdict] = {}
 
@@ -42,7 +48,8 @@ def validate_many(paths: list[Path], *, engine: DockerEngine | None, job_dir: Pa
             prior = ledger.get(key)
             if prior is not None and prior.verdict is not Verdict.ERROR:
                 return i, prior, True
-        v = validate_task(path, engine, repeats=repeats, image_map=image_map, job_dir=job_dir, lint_only=lint_only)
+        v = validate_task(path, engine, repeats=repeats, image_map=image_map, job_dir=job_dir, lint_only=lint_only,
+                          job_id=job.id)
         if key:
             ledger.put(key, v)
         return i, v, False
@@ -60,6 +67,6 @@ def validate_many(paths: list[Path], *, engine: DockerEngine | None, job_dir: Pa
         if engine is not None:
             engine.remove_run_containers()
     ordered = [results[i] for i in range(len(paths))]
-    (job_dir / "result.json").write_text(json.dumps(
-        {"tasks": [v.model_dump(mode="json") for v in ordered]}, indent=2))
+    trials = [r for v in ordered for t in v.trials if (r := load_trial(job_dir / Path(t.dir).name)) is not None]
+    job.write(trials, n_total=len(trials), extra={"tasks": [v.model_dump(mode="json") for v in ordered]})
     return ordered

@@ -1,6 +1,8 @@
 """Rollouts: K attempts of one agent on many tasks, each a trial with its ATIF trajectory, in a resumable job.
 
-Layout: `OUT/<task>/<attempt>/` (Harbor trial dirs: result.json, agent/trajectory.json, verifier/), a SQLite
+Layout: OUT is a Harbor job dir (runner/layout.py): `OUT/config.json`, `OUT/result.json` (Harbor's JobResult),
+the trials directly under it as `OUT/<task>__<attempt>/` (Harbor trial dirs: result.json with the task and attempt
+in its metadata, config.json, agent/trajectory.json, verifier/), a SQLite
 ledger `OUT/ledger.sqlite` (finished trials are never re-run; infra errors are), `OUT/summary.json` with
 per-task rewards, unbiased pass@k (Chen et al., 2021), tokens and cost. Infra errors are not failures: they
 are left out of pass@k and reported apart. Calibration (pass rate per task, for RL) is a rollout plus
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from datetime import datetime, timezone
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -21,11 +24,20 @@ from pydantic import BaseModel
 
 from litecoder_terminal.agents import Agent
 from litecoder_terminal.export.rl import task_meta
+from litecoder_terminal.runner.layout import HarborJob, build_log_dir, load_trial, rollout_trial_name, stamp_trial
 from litecoder_terminal.sandbox import BuildError, DockerEngine
 from litecoder_terminal.store import RecordStore
 from litecoder_terminal.task import TaskDir
 from litecoder_terminal.task.model import TaskLoadError
-from litecoder_terminal.trial import TaskImages, build_task_images, run_trial
+from litecoder_terminal.trial import (
+    ErrorKind,
+    TaskImages,
+    TrialError,
+    TrialResult,
+    TrialStatus,
+    build_task_images,
+    run_trial,
+)
 
 
 class TrialRecord(BaseModel):
@@ -79,6 +91,16 @@ def _trajectory_usage(trial_dir: Path) -> dict[str, Any]:
             "stop_reason": extra.get("stop_reason") or extra.get("stopped")}
 
 
+def _record_unrun(trial_dir: Path, name: str, root: Path, agent_key: str, cause: str) -> None:
+    """A trial that could not start (task unreadable, image not built) still has its record, as in Harbor."""
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    trial_dir.mkdir(parents=True, exist_ok=True)
+    result = TrialResult(trial_name=trial_dir.name, task_name=name, task_path=str(root),
+                         agent=agent_key.split("|")[0], status=TrialStatus.ERROR, started_at=now,
+                         error=TrialError(kind=ErrorKind.INFRA, cause=cause))
+    (trial_dir / "result.json").write_text(result.model_dump_json(indent=2))
+
+
 def _names(tasks: list[TaskDir]) -> list[str]:
     """Output dir names: the task dir name, made unique with a hash prefix when two tasks share it."""
     counts: dict[str, int] = {}
@@ -99,6 +121,12 @@ def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, a
     tasks = [TaskDir(Path(p)) for p in task_paths]
     names = _names(tasks)
     hashes = [t.content_hash() for t in tasks]
+    agent_name, _, model = agent_key.partition("|")
+    job = HarborJob(out_dir, kind="rollout", agents=[{"name": agent_name, **({"model_name": model.split("|")[0]}
+                                                                          if model else {})}],
+                    task_paths=[t.root for t in tasks], n_attempts=attempts, n_concurrent=jobs,
+                    settings={"agent": agent_key, "attempts": attempts, "image_map": image_map or {},
+                              "success_threshold": success_threshold})
     ledger = RecordStore(out_dir / "ledger.sqlite", "trials", TrialRecord)
     images: dict[int, TaskImages | BuildError | TaskLoadError] = {}
     build_locks = [threading.Lock() for _ in tasks]
@@ -108,7 +136,8 @@ def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, a
         with build_locks[i]:
             if i not in images:
                 try:
-                    images[i] = build_task_images(engine, tasks[i], image_map=image_map or {})
+                    images[i] = build_task_images(engine, tasks[i], image_map=image_map or {},
+                                                  log_dir=build_log_dir(out_dir, names[i], hashes[i]))
                 except (BuildError, TaskLoadError) as e:
                     images[i] = e
             return images[i]
@@ -118,16 +147,22 @@ def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, a
         prior = ledger.get(key)
         if prior is not None and prior.finished:
             return i, attempt, prior, True
-        trial_dir = out_dir / names[i] / str(attempt)
+        trial_dir = out_dir / rollout_trial_name(names[i], attempt)
         shutil.rmtree(trial_dir, ignore_errors=True)  # an unfinished attempt starts clean
         base = {"task": names[i], "path": str(tasks[i].root), "attempt": attempt, "trial_dir": str(trial_dir)}
         image = image_for(i)
-        if isinstance(image, TaskLoadError):  # a broken task is named and skipped; the other tasks go on
-            rec = TrialRecord(**base, status="error", error_kind="task", error=str(image))
-        elif isinstance(image, BuildError):
-            rec = TrialRecord(**base, status="error", error_kind="infra", error=f"build failed: {image}")
+        metadata = {"kind": "rollout", "task": names[i], "attempt": attempt, "agent_key": agent_key,
+                    "content_hash": hashes[i]}
+        if isinstance(image, (TaskLoadError, BuildError)):
+            if isinstance(image, TaskLoadError):  # a broken task is named and skipped; the other tasks go on
+                rec = TrialRecord(**base, status="error", error_kind="task", error=str(image))
+            else:
+                rec = TrialRecord(**base, status="error", error_kind="infra", error=f"build failed: {image}")
+            _record_unrun(trial_dir, names[i], tasks[i].root, agent_key, rec.error or "")
+            stamp_trial(trial_dir, job_id=job.id, task_checksum=hashes[i], metadata=metadata)
         else:
             result = run_trial(tasks[i], make_agent(attempt), engine, image=image, trial_dir=trial_dir)
+            result = stamp_trial(trial_dir, job_id=job.id, task_checksum=hashes[i], metadata=metadata) or result
             rec = TrialRecord(**base, status=result.status.value, reward=result.reward, seconds=result.seconds,
                               error_kind=result.error.kind.value if result.error else None,
                               error=result.error.cause if result.error else None, **_trajectory_usage(trial_dir))
@@ -147,6 +182,8 @@ def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, a
         engine.remove_run_containers()
     summary = summarise(tasks, names, hashes, records, attempts, agent_key, success_threshold)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    trials = [r for key in sorted(records) if (r := load_trial(Path(records[key].trial_dir))) is not None]
+    job.write(trials, n_total=len(tasks) * attempts)
     return summary
 
 

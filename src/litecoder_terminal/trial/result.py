@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
+from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
@@ -53,8 +56,17 @@ class TrialResult(BaseModel):
     model: str | None = None  # the LiteLLM model an LLM agent used
     started_at: str = ""
     seconds: float = 0.0
+    # Harbor's job-layout identity; the job runner (runner/layout.py) fills these in when the trial is one of a job.
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    trial_uri: str = ""
+    task_checksum: str = ""
+    source: str | None = None  # Harbor's dataset name; None groups the trial under "adhoc"
+    job_id: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)  # lct: job kind, gate, task, attempt, content hash
+    agent_result: dict[str, Any] | None = None  # Harbor's AgentContext: tokens and cost, from the trajectory
 
-    # Harbor's names for the same facts, so Harbor's trace export (`harbor traces export`) reads our trial dirs.
+    # Harbor's names for the same facts, so Harbor's readers (the TrialResult model `harbor view` and `harbor
+    # traces export` load, Harbor's job stats) read our trial dirs. Computed: nothing is recorded twice.
     @computed_field
     @property
     def agent_info(self) -> dict:
@@ -70,6 +82,81 @@ class TrialResult(BaseModel):
         if self.status is not TrialStatus.GRADED:
             return None
         return {"rewards": self.rewards or {"reward": self.reward}}
+
+    @computed_field
+    @property
+    def schema_version(self) -> int:
+        return 1
+
+    @computed_field
+    @property
+    def task_id(self) -> dict:
+        return {"path": self.task_path}
+
+    @computed_field
+    @property
+    def config(self) -> dict:
+        """Harbor's TrialConfig: the task by path, the agent by name and model, the job it belongs to."""
+        agent: dict = {"name": self.agent}
+        if self.model:
+            agent["model_name"] = self.model
+        trials_dir = str(Path(self.trial_uri.removeprefix("file://")).parent) if self.trial_uri else "trials"
+        return {"task": {"path": self.task_path}, "trial_name": self.trial_name, "trials_dir": trials_dir,
+                "agent": agent, "job_id": self.job_id}
+
+    @computed_field
+    @property
+    def verifier_environment_mode(self) -> str | None:
+        return self.verifier_mode
+
+    @computed_field
+    @property
+    def finished_at(self) -> str | None:
+        return _plus(self.started_at, self.seconds)
+
+    def _timing(self, first: str, last: str) -> dict | None:
+        a, b = self.timings.get(first), self.timings.get(last)
+        if a is None or b is None:
+            return None
+        return {"started_at": a.started_at, "finished_at": _plus(b.started_at, b.seconds)}
+
+    @computed_field
+    @property
+    def environment_setup(self) -> dict | None:
+        return self._timing("environment_setup", "environment_setup")
+
+    @computed_field
+    @property
+    def agent_execution(self) -> dict | None:
+        return self._timing("agent_execution", "agent_execution")
+
+    @computed_field
+    @property
+    def verifier(self) -> dict | None:
+        """Harbor's verifier phase spans bringing the verifier up and running it."""
+        first = next((p for p in ("artifact_collection", "verifier_setup", "verifier") if p in self.timings), None)
+        return self._timing(first, "verifier") if first else None
+
+    @computed_field
+    @property
+    def exception_info(self) -> dict | None:
+        """A trial without a reward, in Harbor's terms: the exception type says whose failure it was."""
+        if self.error is None:
+            return None
+        if self.error.kind is ErrorKind.VERIFIER:
+            kind = ("RewardFileNotFoundError" if "neither reward.json nor reward.txt" in self.error.cause
+                    else "VerifierOutputParseError")
+        else:
+            kind = "LctInfraError"
+        return {"exception_type": kind, "exception_message": self.error.cause, "exception_traceback": "",
+                "occurred_at": self.finished_at or self.started_at or "1970-01-01T00:00:00+00:00"}
+
+
+def _plus(started_at: str, seconds: float) -> str | None:
+    try:
+        return (datetime.fromisoformat(started_at) + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+    except (TypeError, ValueError):
+        return None
 
 
 class RewardError(Exception):
