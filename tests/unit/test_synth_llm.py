@@ -29,7 +29,7 @@ SUM_IDEA = ("There is a file /data/in.txt with one integer per line. Write the s
             "/root/out.txt as a single integer followed by a newline.")
 OTHER_IDEA = ("A CSV file /data/sales.csv lists region,amount rows. Write one line per region with the total "
               "amount, sorted by region name, to /root/totals.csv using a comma separator.")
-GOOD_SCORES = json.dumps({"complexity": 3, "clarity": 5, "resources": 5, "reason": "fine"})
+GOOD_SCORES = json.dumps({"complexity": 4, "clarity": 5, "resources": 5, "discovery": 4, "reason": "fine"})
 
 
 # ---- protocol ---------------------------------------------------------------------------------------------
@@ -115,7 +115,8 @@ def test_ideas_judged_and_deduplicated_against_run_and_output_dir(tmp_path):
                                                            (3, "rejected"), (4, "accepted")]
     assert "needs unavailable resources" in ledger[1]["reason"]
     assert not any("CUDA" in j for j in judged)  # red flags never reach the (paid) judge
-    assert "judge: complexity 1<3, clarity 2<3 (vague)" == ledger[3]["reason"]
+    assert "judge (easy): complexity 1<2, clarity 2<3 (vague)" == ledger[3]["reason"]
+    assert ledger[3]["axes"] == ["complexity", "clarity"] and ledger[1]["axes"] == ["resources"]
     assert [r["difficulty"] for r in ledger[:3]] == ["easy", "medium", "hard"]
     # A later run into the same out dir must not rebuild what its manifest already holds.
     out2 = tmp_path / "second"
@@ -139,7 +140,7 @@ def test_budget_stops_new_work_and_a_larger_budget_resumes(tmp_path):
     with ScriptedLLMServer() as srv:
         _two_ideas(srv)
         srv.add("Stage 1 of 5", "Let me think about this task carefully first. " * 20, where="system")
-        rep = synthesize(_settings(srv, tmp_path, count=2, max_tokens=6000, max_turns=50), load_specs(), None)
+        rep = synthesize(_settings(srv, tmp_path, count=2, max_total_tokens=6000, max_turns=50), load_specs(), None)
         n_first = len(srv.requests)
         malformed_feedback = [r["messages"][-1]["content"] for r in srv.requests
                               if r["messages"][-1]["content"].startswith("error: no JSON object")]

@@ -27,7 +27,7 @@ class LLMError(RuntimeError):
 
 
 class BudgetExceeded(LLMError):
-    """The run's --max-cost / --max-tokens is spent; no further paid call is made."""
+    """The run's --max-cost / --max-total-tokens is spent; no further paid call is made."""
 
 
 class LLMConfig(BaseModel):
@@ -35,8 +35,9 @@ class LLMConfig(BaseModel):
     api_base: str | None = None
     api_key_env: str | None = Field(None, description="environment variable holding the key (LiteLLM's defaults otherwise)")
     temperature: float = 0.7
-    max_tokens: int | None = 4096
-    timeout_sec: float = 300.0
+    max_tokens: int | None = Field(4096, description="per call: the longest reply (--max-output-tokens); a reply cut "
+                                                     "there has finish_reason 'length'")
+    timeout_sec: float = Field(300.0, description="per call, seconds (--timeout)")
     retries: int = 4
     backoff_sec: float = 2.0
     concurrency: int = 4
@@ -59,6 +60,11 @@ class Completion:
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def truncated(self) -> bool:
+        """The reply was cut at the per-call output limit (max_tokens), not finished by the model."""
+        return self.finish_reason == "length"
 
 
 @dataclass
@@ -92,7 +98,8 @@ class Usage:
 
 @dataclass
 class Budget:
-    """Shared by every client of one run; checked before each paid call, charged after it."""
+    """Shared by every client of one run; checked before each paid call, charged after it. `max_tokens` is the
+    run's total (prompt + completion) token budget, not the per-call reply limit (`LLMConfig.max_tokens`)."""
 
     max_cost: float | None = None
     max_tokens: int | None = None
@@ -104,7 +111,7 @@ class Budget:
             if self.max_cost is not None and self.spent.cost >= self.max_cost:
                 raise BudgetExceeded(f"budget spent: ${self.spent.cost:.4f} of --max-cost ${self.max_cost}")
             if self.max_tokens is not None and self.spent.tokens >= self.max_tokens:
-                raise BudgetExceeded(f"budget spent: {self.spent.tokens} of --max-tokens {self.max_tokens} tokens")
+                raise BudgetExceeded(f"budget spent: {self.spent.tokens} of --max-total-tokens {self.max_tokens} tokens")
 
     def charge(self, c: Completion) -> None:
         with self._lock:

@@ -25,6 +25,7 @@ class Reply:
     text: str = ""
     status: int = 200
     delay_sec: float = 0.0
+    finish_reason: str = "stop"  # "length" scripts a reply cut at the output limit
 
 
 Responder = Callable[[list[dict]], str | Reply | None]
@@ -164,11 +165,16 @@ class ScriptedLLMServer:
             kind = "rate_limit_error" if reply.status == 429 else "server_error"
             return reply.status, {"error": {"message": reply.text or f"scripted HTTP {reply.status}", "type": kind}}
         prompt = sum(_tokens(_content(m)) for m in messages)
-        completion = _tokens(reply.text)
+        text, finish = reply.text, reply.finish_reason
+        # As a real server does: a reply longer than the request's max_tokens is cut there (4 characters a token).
+        limit = body.get("max_tokens") or body.get("max_completion_tokens")
+        if isinstance(limit, int) and limit > 0 and len(text) > 4 * limit:
+            text, finish = text[:4 * limit], "length"
+        completion = _tokens(text)
         return 200, {
             "id": f"chatcmpl-scripted-{len(self.requests)}", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", self.model),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.text}, "finish_reason": "stop"}],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": finish}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion},
         }
 

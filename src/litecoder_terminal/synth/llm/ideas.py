@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field, ValidationError
 
 from litecoder_terminal.llm import LLMClient, Usage
 from litecoder_terminal.spec import DomainSpec
 from litecoder_terminal.spec.schema import DIFFICULTIES
+from litecoder_terminal.synth.llm.stages import DIFFICULTY_GUIDE
 from litecoder_terminal.synth.llm.tools import ActionError, parse_json_object, prompt
 from litecoder_terminal.synth.procedural.dedup import NearDuplicateFilter
 
@@ -20,11 +21,35 @@ _RED_FLAGS = re.compile(r"\b(gpus?|cuda|nvidia|tpu|internet access|download(s|ed
                         re.IGNORECASE)
 
 
+AXES = ("complexity", "clarity", "resources", "discovery")
+# What each target level must reach on the judge's absolute scales (clarity and resources use --judge-threshold).
+# Easy passes at its own bar: a few direct steps (complexity 2) is what easy means. Hard must leave the method to
+# be discovered (a symptom and a goal, not steps).
+LEVEL_BARS: dict[str, dict[str, int]] = {
+    "easy": {"complexity": 2, "discovery": 1},
+    "medium": {"complexity": 3, "discovery": 2},
+    "hard": {"complexity": 4, "discovery": 3},
+}
+
+
 class JudgeScores(BaseModel):
     complexity: int = Field(ge=1, le=5)
     clarity: int = Field(ge=1, le=5)
     resources: int = Field(ge=1, le=5)
+    discovery: int = Field(3, ge=1, le=5)  # older judges (and caches) without the axis: neutral
     reason: str = ""
+
+
+@dataclass
+class Verdict:
+    keep: bool
+    reason: str
+    axes: list[str]  # the axes that failed (drop grouping in report.json); empty when kept
+    notes: str = ""  # scores and the judge's reason, for the refine stage
+
+
+def bars(difficulty: str, threshold: int) -> dict[str, int]:
+    return {"clarity": threshold, "resources": threshold, **LEVEL_BARS.get(difficulty, LEVEL_BARS["medium"])}
 
 
 @dataclass
@@ -36,6 +61,8 @@ class IdeaRecord:
     status: str  # accepted | rejected | duplicate | invalid
     reason: str = ""
     task_id: str = ""
+    axes: list[str] = field(default_factory=list)  # why it was dropped, by axis (judge axes, duplicate, cut...)
+    notes: str = ""  # the judge's scores and reason (accepted ideas: forwarded to the refine stage)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -48,26 +75,38 @@ def task_id_for(domain: str, text: str) -> str:
 def idea_messages(spec: DomainSpec, difficulty: str, index: int) -> list[dict]:
     system = prompt("idea_system", title=spec.title, description=spec.description.strip(),
                     subtopics=", ".join(spec.subtopics), skills=", ".join(spec.skills), tools=", ".join(spec.tools),
-                    difficulty=difficulty, difficulty_text=spec.difficulty[difficulty])
+                    difficulty=difficulty, difficulty_text=spec.difficulty[difficulty],
+                    guide=DIFFICULTY_GUIDE[difficulty])
     # MAGPIE: the scene is in the system prompt; the user turn is only the opening the model completes.
     return [{"role": "system", "content": system}, {"role": "user", "content": prompt("idea_user", index=index + 1).strip()}]
 
 
-def judge(client: LLMClient, domain: str, idea: str, threshold: int, usage: Usage) -> tuple[bool, str]:
-    """(keep, reason). A judge reply that is not valid JSON scores counts as a rejection with that reason."""
+def judge(client: LLMClient, domain: str, idea: str, threshold: int, usage: Usage, difficulty: str = "medium",
+          level_text: str = "") -> Verdict:
+    """Scores the idea against its target level's bars (`LEVEL_BARS`). A judge reply that is not valid JSON
+    scores counts as a rejection with that reason."""
     if m := _RED_FLAGS.search(idea):
-        return False, f"needs unavailable resources ({m.group(0)!r})"
-    c = client.complete([{"role": "user", "content": prompt("judge", domain=domain, idea=idea)}])
+        return Verdict(False, f"needs unavailable resources ({m.group(0)!r})", ["resources"])
+    c = client.complete([{"role": "user", "content": prompt(
+        "judge", domain=domain, idea=idea, difficulty=difficulty,
+        level_text=level_text or DIFFICULTY_GUIDE.get(difficulty, ""))}])
     usage.add(c)
     try:
         scores = JudgeScores.model_validate(parse_json_object(c.text))
     except (ActionError, ValidationError) as e:
-        return False, f"judge reply unusable: {str(e).splitlines()[0]}"
-    low = {k: v for k, v in scores.model_dump(exclude={"reason"}).items() if v < threshold}
+        if c.truncated:
+            return Verdict(False, "judge reply cut at the per-call output limit (raise --max-output-tokens)",
+                           ["judge_reply"])
+        return Verdict(False, f"judge reply unusable: {str(e).splitlines()[0]}", ["judge_reply"])
+    need = bars(difficulty, threshold)
+    got = scores.model_dump(exclude={"reason"})
+    notes = (f"target {difficulty}; scores " + ", ".join(f"{k} {got[k]}/5 (needs {need[k]})" for k in AXES)
+             + (f"; reason: {scores.reason}" if scores.reason else ""))
+    low = {k: got[k] for k in AXES if got[k] < need[k]}
     if low:
-        return False, "judge: " + ", ".join(f"{k} {v}<{threshold}" for k, v in low.items()) + \
-            (f" ({scores.reason})" if scores.reason else "")
-    return True, scores.reason
+        return Verdict(False, f"judge ({difficulty}): " + ", ".join(f"{k} {v}<{need[k]}" for k, v in low.items())
+                       + (f" ({scores.reason})" if scores.reason else ""), list(low), notes)
+    return Verdict(True, scores.reason, [], notes)
 
 
 class IdeaSource:
@@ -93,16 +132,21 @@ class IdeaSource:
         self.usage.add(c)
         text = c.text.strip()
         rec = IdeaRecord(index, domain, difficulty, text, "invalid")
-        if len(text) < 40:
-            rec.reason = "idea too short to build a task from"
+        if c.truncated:
+            rec.reason, rec.axes = "idea cut at the per-call output limit (raise --max-output-tokens)", ["cut"]
             return rec
-        keep, reason = judge(self.client, domain, text, self.judge_threshold, self.usage)
-        if not keep:
-            rec.status, rec.reason = "rejected", reason
+        if len(text) < 40:
+            rec.reason, rec.axes = "idea too short to build a task from", ["too_short"]
+            return rec
+        v = judge(self.client, domain, text, self.judge_threshold, self.usage, difficulty,
+                  f"{self.specs[domain].difficulty.get(difficulty, '')}; {DIFFICULTY_GUIDE[difficulty]}")
+        rec.notes = v.notes
+        if not v.keep:
+            rec.status, rec.reason, rec.axes = "rejected", v.reason, v.axes
             return rec
         rec.task_id = task_id_for(domain, text)
         if not self.dedup.admit(rec.task_id, text):
-            rec.status, rec.reason = "duplicate", "near-duplicate of an idea already accepted"
+            rec.status, rec.reason, rec.axes = "duplicate", "near-duplicate of an idea already accepted", ["duplicate"]
             return rec
-        rec.status, rec.reason = "accepted", reason
+        rec.status, rec.reason = "accepted", v.reason
         return rec

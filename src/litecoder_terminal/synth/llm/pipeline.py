@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from litecoder_terminal.llm import (
     Budget,
@@ -26,7 +27,8 @@ from litecoder_terminal.llm import (
 )
 from litecoder_terminal.sandbox import DockerEngine, SandboxError
 from litecoder_terminal.spec import DomainSpec
-from litecoder_terminal.synth.llm.ideas import IdeaRecord, IdeaSource
+from litecoder_terminal.synth.llm import blind
+from litecoder_terminal.synth.llm.ideas import AXES, IdeaRecord, IdeaSource
 from litecoder_terminal.synth.llm.stages import (
     STAGES,
     PackageFields,
@@ -57,10 +59,24 @@ class SynthSettings(BaseModel):
     repeats: int = Field(2, ge=1, description="reference runs (fresh containers) in the verifier round and gate")
     seed: int = 0
     max_cost: float | None = None
-    max_tokens: int | None = None
+    max_total_tokens: int | None = Field(None, description="the run's token budget (prompt + completion, all calls); "
+                                         "the per-call reply limit is llm.max_tokens (--max-output-tokens)")
+    redteam_model: str | None = Field(None, description="writes the wrong solutions; default: the same model")
+    blind_attempts: int = Field(0, ge=0, description="blind-solver attempts per accepted task (0: no check)")
+    blind_max_turns: int = Field(30, ge=1)
     judge_threshold: int = Field(3, ge=1, le=5)
     dedup_threshold: float = Field(0.8, gt=0, le=1)
     max_idea_attempts: int | None = Field(None, description="default: 4 x count + 4")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_budget_name(cls, data: Any) -> Any:
+        """`max_tokens` was the run budget's old name (deprecated; it read like the per-call limit)."""
+        if isinstance(data, dict) and "max_tokens" in data:
+            data = dict(data)
+            old = data.pop("max_tokens")
+            data.setdefault("max_total_tokens", old)
+        return data
 
 
 @dataclass
@@ -99,8 +115,11 @@ class Pipeline:
         self.state_dir = self.out / STATE_DIR
         (self.state_dir / "tasks").mkdir(parents=True, exist_ok=True)
         self.cache = LLMCache(self.state_dir / "llm-cache.sqlite")
-        self.budget = Budget(settings.max_cost, settings.max_tokens)
+        self.budget = Budget(settings.max_cost, settings.max_total_tokens)
         self.client = LLMClient(settings.llm, cache=self.cache, budget=self.budget)
+        self.redteam_model = settings.redteam_model or settings.llm.model
+        self.redteam = self.client if self.redteam_model == settings.llm.model else LLMClient(
+            settings.llm.model_copy(update={"model": self.redteam_model}), cache=self.cache, budget=self.budget)
         self.status = RunStatus(settings.count)
         self.on_event = on_event
         self._lock = threading.Lock()
@@ -119,7 +138,8 @@ class Pipeline:
         p = self._task_dir(rec.task_id) / "state.json"
         if p.exists():
             return TaskState.model_validate_json(p.read_text())
-        return TaskState(task_id=rec.task_id, domain=rec.domain, idea=rec.text, difficulty=rec.difficulty)
+        return TaskState(task_id=rec.task_id, domain=rec.domain, idea=rec.text, difficulty=rec.difficulty,
+                         judge_notes=rec.notes)
 
     def _manifest_rows(self) -> list[dict]:
         p = self.out / "manifest.jsonl"
@@ -156,7 +176,8 @@ class Pipeline:
                 self.status.budget_exhausted = True
                 break
             except LLMError as e:
-                rec = IdeaRecord(i, self.s.domains[i % len(self.s.domains)], "", "", "invalid", f"llm error: {e}")
+                rec = IdeaRecord(i, self.s.domains[i % len(self.s.domains)], "", "", "invalid", f"llm error: {e}",
+                                 axes=["llm_error"])
             after = src.usage.as_dict()
             row = {**rec.as_dict(), "usage": {k: after[k] - before[k] for k in after}}
             ledger.append(row)
@@ -174,16 +195,40 @@ class Pipeline:
         st.status, st.drop_stage, st.reason = "dropped", stage, reason
         st.current, st.step = None, ""
 
+    def _blind(self, st: TaskState, fields: PackageFields) -> PackageFields:
+        """The optional blind-solver stage: K attempts by the synthesizing model; relabel a hard task it always
+        solves. Recorded in the state (a resumed run does not pay again: the rollout and its calls resume)."""
+        if not self.s.blind_attempts:
+            return fields
+        if not st.blind:
+            dest = write_task_dir(self.out / st.task_id, st.draft.instruction, final_config(st, fields, self.s.llm.model),
+                                  draft_files(st.draft))
+            result = blind.blind_check(dest.root, self.client, self.engine, self.s.blind_attempts,
+                                       self._task_dir(st.task_id) / "blind", max_turns=self.s.blind_max_turns)
+            self.budget.check()  # a check cut short by the budget says nothing: drop (resumable), do not record
+            new = blind.relabelled(fields.difficulty, result)
+            st.blind = {**result, "labelled": fields.difficulty, "final": new or fields.difficulty,
+                        "relabelled": new is not None}
+            self._save(st)
+        return fields.model_copy(update={"difficulty": st.blind["final"]})
+
     def _finish(self, st: TaskState) -> None:
         """Write the accepted task where users find it, and its manifest line (once, even across resumes)."""
-        fields = PackageFields.model_validate(st.package)
-        dest = write_task_dir(self.out / st.task_id, st.draft.instruction, final_config(st, fields, self.s.llm.model),
-                              draft_files(st.draft))
+        fields = self._blind(st, PackageFields.model_validate(st.package))
+        config = final_config(st, fields, self.s.llm.model)
+        if st.blind:
+            config.metadata.blind_pass_rate = st.blind["pass_rate"]
+            if st.blind["relabelled"]:
+                config.metadata.relabelled_from = st.blind["labelled"]
+        dest = write_task_dir(self.out / st.task_id, st.draft.instruction, config, draft_files(st.draft))
         with self._lock:
             if not any(r.get("task_id") == st.task_id for r in self._manifest_rows()):
                 row = {"task_id": st.task_id, "path": st.task_id, "domain": st.domain, "difficulty": fields.difficulty,
-                       "idea": st.idea, "model": self.s.llm.model, "content_hash": tree_hash(dest.root),
+                       "target_difficulty": st.difficulty,
+                       "idea": st.idea, "model": self.s.llm.model, "redteam_model": self.redteam_model,
+                       "content_hash": tree_hash(dest.root),
                        "wrong_solutions": len(dest.wrong_solutions),
+                       **({"blind": st.blind} if st.blind else {}),
                        "usage": _sum_usage(list(st.usage.values()))}
                 with (self.out / "manifest.jsonl").open("a") as f:
                     f.write(json.dumps(row, sort_keys=True) + "\n")
@@ -199,7 +244,7 @@ class Pipeline:
             return st
         ctx = StageContext(st, self.client, self.engine, self._task_dir(st.task_id), self._save,
                            max_repairs=self.s.max_repairs, max_turns=self.s.max_turns, repeats=self.s.repeats,
-                           model=self.s.llm.model)
+                           model=self.s.llm.model, redteam=self.redteam)
         try:
             for stage in STAGES:
                 if stage in st.stages_done:
@@ -273,15 +318,28 @@ class Pipeline:
         (self.out / "drops.jsonl").write_text("".join(json.dumps(d, sort_keys=True) + "\n" for d in drops))
         yields: dict[str, dict[str, Any]] = {"idea": {
             "in": len(ledger), "out": sum(r["status"] == "accepted" for r in ledger),
-            "drops": dict(Counter(r["status"] for r in ledger if r["status"] != "accepted"))}}
+            "drops": dict(Counter(r["status"] for r in ledger if r["status"] != "accepted")),
+            "drops_by_axis": drops_by_axis(ledger)}}
         for stage in STAGES:
             reached = [st for st in states if stage in st.stages_done or st.drop_stage == stage or st.current == stage]
             yields[stage] = {"in": len(reached), "out": sum(stage in st.stages_done for st in reached),
                              "drops": dict(Counter(st.reason[:160] for st in reached if st.drop_stage == stage))}
+        checked = [st for st in states if st.blind]
+        if self.s.blind_attempts or checked:
+            yields["blind"] = {"in": len(checked), "out": len(checked),
+                               "relabelled": sum(bool(st.blind.get("relabelled")) for st in checked),
+                               "attempts": self.s.blind_attempts, "model": self.s.llm.model, "drops": {}}
         per_stage = {stage: _sum_usage([st.usage[stage] for st in states if stage in st.usage]) for stage in STAGES}
         per_stage["idea"] = _sum_usage([r.get("usage", {}) for r in ledger])
         report = {
             "model": self.s.llm.model, "domains": self.s.domains, "requested": self.s.count,
+            "redteam": {"model": self.redteam_model, "independent": self.redteam_model != self.s.llm.model,
+                        "note": ("a different model from --model writes the wrong solutions"
+                                 if self.redteam_model != self.s.llm.model else
+                                 "same model as --model (default): the red team is not independent; pass "
+                                 "--redteam-model for an independent one")},
+            "limits": {"max_output_tokens_per_call": self.s.llm.max_tokens, "timeout_sec_per_call": self.s.llm.timeout_sec,
+                       "max_total_tokens": self.s.max_total_tokens, "max_cost": self.s.max_cost},
             "accepted": sum(st.status == "accepted" for st in states),
             "dropped": sum(st.status == "dropped" for st in states),
             "budget_exhausted": self.status.budget_exhausted,
@@ -290,12 +348,45 @@ class Pipeline:
             "usage_all_runs": _sum_usage(list(per_stage.values())),
             "usage_this_run": self.client.usage.as_dict(),
             "tasks": [{"task_id": st.task_id, "domain": st.domain, "status": st.status, "stage": st.drop_stage,
-                       "reason": st.reason, "usage": st.usage, "total": _sum_usage(list(st.usage.values()))}
+                       "reason": st.reason, "target_difficulty": st.difficulty,
+                       **({"blind": st.blind} if st.blind else {}),
+                       "usage": st.usage, "total": _sum_usage(list(st.usage.values()))}
                       for st in states],
             "seconds": round(seconds, 2),
         }
         (self.out / "report.json").write_text(json.dumps(report, indent=2))
         return report
+
+
+def _axes_of(row: dict) -> list[str]:
+    """The axes an idea was dropped on (ledgers written before axes were recorded: read from the reason)."""
+    if row.get("axes"):
+        return list(row["axes"])
+    reason = row.get("reason", "")
+    if row["status"] == "duplicate":
+        return ["duplicate"]
+    if reason.startswith("needs unavailable"):
+        return ["resources"]
+    if reason.startswith("llm error"):
+        return ["llm_error"]
+    if reason.startswith("judge reply"):
+        return ["judge_reply"]
+    found = [a for a in AXES if re.search(rf"\b{a} \d<", reason)]
+    return found or ["other"]
+
+
+def drops_by_axis(ledger: list[dict]) -> dict[str, dict[str, Any]]:
+    """Idea drops grouped by the axis that failed: count and the reasons (an idea low on two axes is in both)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in ledger:
+        if r["status"] == "accepted":
+            continue
+        for axis in _axes_of(r):
+            e = out.setdefault(axis, {"count": 0, "reasons": Counter()})
+            e["count"] += 1
+            e["reasons"][r.get("reason", "")[:160]] += 1
+    return {a: {"count": e["count"], "reasons": dict(e["reasons"].most_common(10))}
+            for a, e in sorted(out.items(), key=lambda kv: -kv[1]["count"])}
 
 
 def synthesize(settings: SynthSettings, specs: dict[str, DomainSpec], engine: DockerEngine,

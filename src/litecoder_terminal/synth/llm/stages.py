@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from litecoder_terminal.agents import Agent, NopAgent, OracleAgent, ScriptAgent
 from litecoder_terminal.gates import Verdict, validate_task
-from litecoder_terminal.llm import LLMClient, Usage
+from litecoder_terminal.llm import Completion, LLMClient, Usage
 from litecoder_terminal.sandbox import BuildError, DockerEngine
 from litecoder_terminal.synth.llm.tools import (
     DRAFT_CONFIG,
@@ -26,6 +26,7 @@ from litecoder_terminal.synth.llm.tools import (
     Draft,
     Workbench,
     apply_write,
+    describe_command,
     draft_files,
     normalize,
     parse_action,
@@ -44,6 +45,25 @@ WRITABLE = {"refine": (), "environment": ("environment/",), "solution": ("soluti
 MAX_PASTED_BYTES = 2000
 _DATA_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".txt", ".log", ".xml", ".yaml", ".yml", ".dat", ".sql")
 MODEL_ATTACKS = 3
+# How much of each reference output the verifier stage sees (it hard-codes expected values from them).
+REFERENCE_LINES, REFERENCE_CHARS = 400, 16000
+DIFFICULTY_GUIDE = {
+    "easy": "a few direct steps; the instruction may say what to compute and how the output looks.",
+    "medium": "several steps that depend on each other; the instruction states the goal and the exact output "
+              "format, not the commands.",
+    "hard": "state the SYMPTOM and the GOAL only, never the steps or the algorithm: the solver must discover what "
+            "is wrong or what is needed (inspect the data or code, find the cause, pick the method). Exact output "
+            "paths and formats are still given.",
+}
+
+
+def cut_message(limit: int | None, what: str = "tool call") -> str:
+    """What the model is told when its reply was cut at the per-call output limit."""
+    lim = f"{limit} tokens" if limit else "its limit"
+    return (f"error: your reply was CUT at the per-call output limit ({lim}, set by --max-output-tokens) before "
+            f"the {what} was complete, so nothing was done. Send a shorter reply: write a long file in parts "
+            '(the first part with write_file, each further part with write_file and "append": true), or write '
+            "a small script that generates the content.")
 
 
 class TaskState(BaseModel):
@@ -52,7 +72,8 @@ class TaskState(BaseModel):
     task_id: str
     domain: str
     idea: str
-    difficulty: str = "medium"
+    difficulty: str = "medium"  # the idea's target level
+    judge_notes: str = ""  # the idea judge's scores and reason; the refine stage reads them
     draft: Draft = Field(default_factory=Draft)
     stages_done: list[str] = Field(default_factory=list)
     stage_logs: dict[str, str] = Field(default_factory=dict)
@@ -67,6 +88,7 @@ class TaskState(BaseModel):
     attacks: dict[str, str] = Field(default_factory=dict)  # model-written wrong/cheating solutions, by name
     package: dict[str, Any] = Field(default_factory=dict)
     usage: dict[str, dict[str, float]] = Field(default_factory=dict)  # stage -> Usage.as_dict() + sandbox_sec
+    blind: dict[str, Any] = Field(default_factory=dict)  # the optional blind-solver check (see blind.py)
 
 
 class StageFailed(Exception):
@@ -90,6 +112,7 @@ class StageContext:
     max_turns: int = 16
     repeats: int = 2
     model: str = ""
+    redteam: LLMClient | None = None  # writes the wrong solutions; the synthesizing client when None
     bench: Workbench = field(init=False)
 
     def __post_init__(self) -> None:
@@ -100,12 +123,15 @@ class StageContext:
         return Usage(int(d.get("calls", 0)), int(d.get("cached_calls", 0)), int(d.get("prompt_tokens", 0)),
                      int(d.get("completion_tokens", 0)), float(d.get("cost_usd", 0.0)), float(d.get("llm_wall_sec", 0.0)))
 
-    def complete(self, stage: str, messages: list[dict], salt: str = "") -> str:
-        c = self.client.complete(messages, salt=salt)
+    def complete(self, stage: str, messages: list[dict], salt: str = "", client: LLMClient | None = None) -> Completion:
+        c = (client or self.client).complete(messages, salt=salt)
         usage = self.stage_usage(stage)
         usage.add(c)
         self.record(stage, usage)
-        return c.text
+        return c
+
+    def output_limit(self, client: LLMClient | None = None) -> int | None:
+        return (client or self.client).config.max_tokens if (client or self.client) is not None else None
 
     def record(self, stage: str, usage: Usage | None = None) -> None:
         usage = usage or self.stage_usage(stage)
@@ -117,7 +143,12 @@ class StageContext:
 
 def stage_context(state: TaskState, stage: str) -> str:
     d = state.draft
-    parts = [f"# Domain: {state.domain} (difficulty {d.difficulty or state.difficulty})", "# Task idea", state.idea.strip()]
+    level = d.difficulty if d.instruction else state.difficulty
+    parts = [f"# Domain: {state.domain}", f"# Difficulty target: {level}", f"At {level}: {DIFFICULTY_GUIDE.get(level, '')}",
+             "# Task idea", state.idea.strip()]
+    if stage == "refine" and state.judge_notes:
+        parts += ["# Reviewer's notes on the idea (the idea judge; address them in the instruction)",
+                  state.judge_notes.strip()]
     if d.instruction:
         parts += ["# Instruction (instruction.md)", d.instruction.strip(),
                   f"Declared inputs: {', '.join(d.inputs) or '(none)'}", f"Declared outputs: {', '.join(d.outputs)}"]
@@ -145,12 +176,15 @@ def run_stage(ctx: StageContext, stage: str) -> None:
     repairs, last_failure = 0, ""
     try:
         for _turn in range(ctx.max_turns):
-            reply = ctx.complete(stage, messages)
+            c = ctx.complete(stage, messages)
+            reply = c.text
             messages.append({"role": "assistant", "content": reply})
             try:
                 action = parse_action(reply)
             except ActionError as e:
-                messages.append({"role": "user", "content": f"error: {e}"})
+                # A reply cut at the output limit is not malformed: say so, and how to go on.
+                messages.append({"role": "user", "content": cut_message(ctx.output_limit()) if c.truncated
+                                 else f"error: {e}"})
                 continue
             tool = action["tool"]
             if tool == "done":
@@ -174,7 +208,10 @@ def run_stage(ctx: StageContext, stage: str) -> None:
                 if not WRITABLE[stage]:
                     out = f"error: the {stage} stage writes no files; put what it produces in the done call"
                 else:
-                    out = apply_write(state.draft, action["path"], action["content"], WRITABLE[stage])
+                    out = apply_write(state.draft, action["path"], action["content"], WRITABLE[stage],
+                                      append=bool(action.get("append", False)))
+                    if c.truncated:
+                        out += ("\nnote: your reply reached the output limit; check that the content is complete")
                     ctx.save(state)
             elif tool == "build":
                 out = ctx.bench.tool_build(state.draft)
@@ -249,17 +286,16 @@ def check_environment(ctx: StageContext, action: dict) -> CheckResult:
     box = ctx.bench.fresh_box(tag)
     try:
         t0 = time.monotonic()
-        listing = box.exec(["bash", "-c", "for p in " + " ".join(shlex.quote(p) for p in d.inputs) +
-                            "; do if [ -e \"$p\" ]; then echo \"present $p\"; ls -la \"$p\" | head -5; "
-                            "head -c 300 \"$p\" 2>/dev/null | head -5; else echo \"MISSING $p\"; fi; done"],
-                           timeout_sec=60, user="root")
+        listing = box.exec(describe_command(d.inputs, lines=10, chars=1500), timeout_sec=120, user="root")
         ctx.bench.seconds += time.monotonic() - t0
     finally:
         box.close()
     missing = [p for p in d.inputs if f"MISSING {p}" in listing.output]
     if missing:
         return CheckResult(False, f"declared inputs missing in a fresh container: {missing}\n{normalize(listing.output)}")
-    return CheckResult(True, "build ok; inputs in a fresh container:\n" + normalize(listing.output))
+    return CheckResult(True, "build ok; inputs in a fresh container (what `file` says, and the head of each: "
+                       "text cut at line boundaries, compressed files decoded, binary as hex):\n"
+                       + normalize(listing.output, limit=8000))
 
 
 def check_solution(ctx: StageContext, action: dict) -> CheckResult:
@@ -274,9 +310,8 @@ def check_solution(ctx: StageContext, action: dict) -> CheckResult:
     try:
         t0 = time.monotonic()
         run = OracleAgent().run(box, task, DRAFT_CONFIG, DRAFT_CONFIG.agent_timeout_sec)
-        probe = box.exec(["bash", "-c", "for p in " + " ".join(shlex.quote(p) for p in d.outputs) +
-                          "; do if [ -e \"$p\" ]; then echo \"== $p\"; head -c 400 \"$p\"; echo; "
-                          "else echo \"MISSING $p\"; fi; done"], timeout_sec=60, user="root")
+        probe = box.exec(describe_command(d.outputs, lines=REFERENCE_LINES, chars=REFERENCE_CHARS),
+                         timeout_sec=120, user="root")
         ctx.bench.seconds += time.monotonic() - t0
     finally:
         box.close()
@@ -286,7 +321,11 @@ def check_solution(ctx: StageContext, action: dict) -> CheckResult:
     missing = [p for p in d.outputs if f"MISSING {p}" in probe.output]
     if missing:
         return CheckResult(False, f"solve.sh exited 0 but did not create {missing}:\n{normalize(run.output)}")
-    return CheckResult(True, f"solve.sh exit 0 in a fresh container; outputs:\n{normalize(probe.output)}")
+    shown = normalize(probe.output, limit=REFERENCE_CHARS * max(1, len(d.outputs)) + 2000)
+    return CheckResult(True, "solve.sh exit 0 in a fresh container; the reference outputs it created (in full up to "
+                       f"{REFERENCE_LINES} lines / {REFERENCE_CHARS} chars each; where a head says 'first N of M "
+                       "lines', read the rest with run, e.g. `bash /solution/solve.sh >/dev/null && sed -n "
+                       "'401,800p' /path`):\n" + shown)
 
 
 # ---- verifier: adversarial rounds ------------------------------------------------------------------------------
@@ -336,12 +375,20 @@ def mutation_scripts(solve_sh: str, outputs: list[str], inputs: list[str] | None
     return scripts
 
 
+def attack_messages(state: TaskState) -> list[dict]:
+    """The red team's request: the task as a solver sees it (instruction, declared paths, the inputs as the
+    environment check described them), never the reference solution, its outputs or the tests."""
+    d = state.draft
+    inputs = state.stage_logs.get("environment", "")
+    return [{"role": "user", "content": prompt(
+        "attacks", n=MODEL_ATTACKS, instruction=d.instruction.strip(), inputs=", ".join(d.inputs) or "(none)",
+        outputs=", ".join(d.outputs), environment=inputs or "(not described)")}]
+
+
 def ask_attacks(ctx: StageContext) -> dict[str, str]:
-    d = ctx.state.draft
-    text = ctx.complete("verifier", [{"role": "user", "content": prompt(
-        "attacks", n=MODEL_ATTACKS, instruction=d.instruction, solution=d.files.get("solution/solve.sh", ""))}])
+    c = ctx.complete("verifier", attack_messages(ctx.state), client=ctx.redteam)
     try:
-        items = parse_json_object(text).get("wrong")
+        items = parse_json_object(c.text).get("wrong")
     except ActionError:
         return {}
     attacks = {}
