@@ -71,7 +71,8 @@ def validate(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="tasks validated at once")] = 2,
     report: Annotated[Optional[Path], typer.Option(help="write the verdicts as JSON")] = None,
     image_map: _ImageMapOpt = [],  # noqa: B006
-    job_dir: Annotated[Optional[Path], typer.Option(help="trial records and ledger (reuse it to resume)")] = None,
+    job_dir: Annotated[Optional[Path], typer.Option(help="the job dir, in Harbor's layout: trial records and "
+                                                          "ledger (reuse it to resume)")] = None,
     lint_only: Annotated[bool, typer.Option(help="only the static gate")] = False,
 ) -> None:
     """Run the quality gates on tasks: lint, build, no-op=0, oracle=1 x repeats, wrong solutions=0."""
@@ -95,11 +96,32 @@ def validate(
                                  image_map=mapping, lint_only=lint_only, on_done=done)
     console.print(_verdict_table(verdicts))
     accepted = sum(v.verdict is Verdict.ACCEPTED for v in verdicts)
-    console.print(f"{accepted}/{len(verdicts)} accepted; trial records in {job_dir}")
+    console.print(f"{accepted}/{len(verdicts)} accepted; trial records in {job_dir} (a Harbor job: "
+                  f"`harbor view {job_dir.resolve().parent}`; `lct report {job_dir}` draws it)")
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps({"tasks": [v.model_dump(mode="json") for v in verdicts]}, indent=2))
     raise typer.Exit(0 if accepted == len(verdicts) else 1)
+
+
+@app.command()
+def report(
+    paths: Annotated[list[Path], typer.Argument(help="lct job dirs (validate, rollout) and/or trees of task dirs "
+                                                     "(a corpus; validate jobs inside it are read too)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="the HTML page to write")] = Path("report.html"),
+    title: Annotated[Optional[str], typer.Option(help="page title")] = None,
+) -> None:
+    """One static, self-contained HTML page: verdicts by gate and reason, charts, every trial turn by turn."""
+    from litecoder_terminal.export.report import write_report
+
+    try:
+        data = write_report(paths, out, title)
+    except ValueError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
+    console.print(f"{len(data.tasks)} task(s), {len(data.trials)} trial(s) from "
+                  f"{', '.join(s['kind'] + ' ' + s['path'] for s in data.sources)}")
+    print(f"report: {out.resolve()}")
 
 
 @app.command()
@@ -321,7 +343,7 @@ def rollout(
     context_tokens: _ContextOpt = 32000,
     attempts: Annotated[int, typer.Option("--attempts", "-k", help="independent attempts per task")] = 1,
     jobs: _TrialJobsOpt = 2,
-    out: Annotated[Path, typer.Option("--out", "-o", help="rollout dir (reuse it to resume)")] = Path("jobs/rollout"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="the job dir, in Harbor's layout (reuse it to resume)")] = Path("jobs/rollout"),
     image_map: _ImageMapOpt = [],  # noqa: B006
     max_cost: _MaxCostOpt = None,
 ) -> None:

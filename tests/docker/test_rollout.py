@@ -23,6 +23,11 @@ def writer(messages: list[dict]) -> str:
     return reply(["echo hello > /root/out.txt\n"]) if turn == 0 else reply(done=True)
 
 
+def finished_trial_mtimes(out) -> dict:
+    """The graded trials' records (trial dirs sit directly under the job dir; the broken task's are retried)."""
+    return {p: p.stat().st_mtime_ns for p in out.glob("*__*/result.json") if not p.parent.name.startswith("broken")}
+
+
 @pytest.fixture(scope="module")
 def rollout(engine, tmp_path_factory):
     root = tmp_path_factory.mktemp("rollout")
@@ -37,7 +42,7 @@ def rollout(engine, tmp_path_factory):
                 "--attempts", "2", "--jobs", "2", "--out", str(out), "--temperature", "0"]
         first = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
         calls = len(srv.requests)
-        mtimes = {p: p.stat().st_mtime_ns for p in out.glob("*/*/result.json")}
+        mtimes = finished_trial_mtimes(out)
         again = CliRunner().invoke(app, args, env={"COLUMNS": "250"})
         calls_again = len(srv.requests)
         calibrated = CliRunner().invoke(app, ["calibrate", *args[1:]], env={"COLUMNS": "250"})
@@ -64,7 +69,7 @@ def test_rollout_rewards_pass_at_k_and_infra_errors(rollout):
     assert tasks["hello"]["trials"][0]["stop_reason"] == "task_complete" and tasks["hello"]["trials"][0]["turns"] == 3
     for task in ("hello", "world"):
         for attempt in ("1", "2"):
-            traj = json.loads((out / task / attempt / "agent" / "trajectory.json").read_text())
+            traj = json.loads((out / f"{task}__{attempt}" / "agent" / "trajectory.json").read_text())
             assert traj["agent"]["extra"]["salt"] == f"attempt-{attempt}"
     assert "pass@2" in first.output and "hello" in first.output
 
@@ -73,7 +78,7 @@ def test_rollout_resumes_without_rerunning_finished_trials(rollout):
     calls, calls_again, calls_calibrate = rollout["calls"]
     assert calls == 12  # 4 graded trials x 3 model calls (reply, complete, confirm)
     assert calls_again == calls_calibrate == calls  # neither the second rollout nor calibrate called the model
-    assert {p: p.stat().st_mtime_ns for p in rollout["out"].glob("*/*/result.json")} == rollout["mtimes"]
+    assert len(rollout["mtimes"]) == 4 and finished_trial_mtimes(rollout["out"]) == rollout["mtimes"]
     assert "2 error(s) (task, infra or verifier)" in rollout["again"].output  # the broken task was tried again
     assert "broken (infra error): build failed" in rollout["again"].output  # and failed, with its cause shown
 
