@@ -265,9 +265,21 @@ _ModelOpt = Annotated[Optional[str], typer.Option(help="LiteLLM model for termin
 _ApiBaseOpt = Annotated[Optional[str], typer.Option(help="OpenAI-compatible server URL (vLLM, SGLang, Ollama...)")]
 
 
+# Per-call limits (each model call) versus the run's budget (all calls together): named so they cannot be confused.
+_TimeoutOpt = Annotated[float, typer.Option("--timeout", help="seconds one model call may take (per call)")]
+_MaxOutputOpt = Annotated[int, typer.Option("--max-output-tokens", help="longest reply of one model call (per call); "
+                                            "a reply cut there is reported to the model as cut")]
+_MaxTotalTokensOpt = Annotated[Optional[int], typer.Option(
+    "--max-total-tokens", "--max-tokens",
+    help="hard budget in tokens (prompt + completion) for the whole run; --max-tokens is a deprecated alias")]
+_DeadlineOpt = Annotated[str, typer.Option(help="terminus: what the task's agent timeout counts: wall (everything) or "
+                                                "env (model latency excluded)")]
+
+
 def _rollout(tasks: list[Path], agent: str, model: str | None, api_base: str | None, api_key_env: str | None,
              temperature: float, max_turns: int, context_tokens: int, attempts: int, jobs: int, out: Path,
-             image_map: list[str], max_cost: float | None) -> dict:
+             image_map: list[str], max_cost: float | None, timeout: float = 300.0, max_output_tokens: int = 4096,
+             max_total_tokens: int | None = None, deadline: str = "wall") -> dict:
     from litecoder_terminal.agents import agent_from_spec
     from litecoder_terminal.runner.rollout import run_rollout
 
@@ -282,15 +294,20 @@ def _rollout(tasks: list[Path], agent: str, model: str | None, api_base: str | N
         from litecoder_terminal.llm import Budget, LLMCache, LLMClient, LLMConfig
 
         llm = LLMClient(LLMConfig(model=model, api_base=api_base, api_key_env=api_key_env, temperature=temperature,
-                                  concurrency=max(1, jobs)),
-                        cache=LLMCache(out / "llm-cache.sqlite"), budget=Budget(max_cost=max_cost))
+                                  concurrency=max(1, jobs), timeout_sec=timeout, max_tokens=max_output_tokens),
+                        cache=LLMCache(out / "llm-cache.sqlite"),
+                        budget=Budget(max_cost=max_cost, max_tokens=max_total_tokens))
         key = f"terminus|{model}|t={temperature}|turns={max_turns}|ctx={context_tokens}"
+        if deadline != "wall":
+            key += f"|deadline={deadline}"
+        if max_output_tokens != 4096:
+            key += f"|out={max_output_tokens}"
 
     def make(attempt: int):
         if llm is None:
             return agent_from_spec(agent)
         return agent_from_spec(agent, llm=llm, max_turns=max_turns, context_tokens=context_tokens,
-                               salt=f"attempt-{attempt}")
+                               salt=f"attempt-{attempt}", deadline=deadline)
 
     try:
         make(1)
@@ -346,10 +363,14 @@ def rollout(
     out: Annotated[Path, typer.Option("--out", "-o", help="the job dir, in Harbor's layout (reuse it to resume)")] = Path("jobs/rollout"),
     image_map: _ImageMapOpt = [],  # noqa: B006
     max_cost: _MaxCostOpt = None,
+    max_total_tokens: _MaxTotalTokensOpt = None,
+    timeout: _TimeoutOpt = 300.0,
+    max_output_tokens: _MaxOutputOpt = 4096,
+    deadline: _DeadlineOpt = "wall",
 ) -> None:
     """K attempts of an agent on tasks: trials with ATIF trajectories, rewards, pass@k, tokens; resumable."""
     summary = _rollout(tasks, agent, model, api_base, api_key_env, temperature, max_turns, context_tokens, attempts,
-                       jobs, out, image_map, max_cost)
+                       jobs, out, image_map, max_cost, timeout, max_output_tokens, max_total_tokens, deadline)
     raise typer.Exit(0 if summary["overall"]["errors"] == 0 else 1)
 
 
@@ -368,12 +389,16 @@ def calibrate(
     out: Annotated[Path, typer.Option("--out", "-o", help="rollout dir; calibration.jsonl goes here")] = Path("jobs/calibrate"),
     image_map: _ImageMapOpt = [],  # noqa: B006
     max_cost: _MaxCostOpt = None,
+    max_total_tokens: _MaxTotalTokensOpt = None,
+    timeout: _TimeoutOpt = 300.0,
+    max_output_tokens: _MaxOutputOpt = 4096,
+    deadline: _DeadlineOpt = "wall",
 ) -> None:
     """Pass rate per task (K attempts), written to OUT/calibration.jsonl for `lct export rl --calibration`."""
     from litecoder_terminal.runner.rollout import calibration_rows
 
     summary = _rollout(tasks, agent, model, api_base, api_key_env, temperature, max_turns, context_tokens, attempts,
-                       jobs, out, image_map, max_cost)
+                       jobs, out, image_map, max_cost, timeout, max_output_tokens, max_total_tokens, deadline)
     rows = calibration_rows(summary)
     (out / "calibration.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     console.print(f"pass rates of {len(rows)} task(s) in {out / 'calibration.jsonl'}")
@@ -454,7 +479,14 @@ def synth(
     jobs: Annotated[int, typer.Option(help="tasks built at once")] = 1,
     concurrency: Annotated[int, typer.Option(help="LLM calls in flight at once")] = 4,
     max_cost: _MaxCostOpt = None,
-    max_tokens: Annotated[Optional[int], typer.Option(help="hard budget in tokens for this run")] = None,
+    max_total_tokens: _MaxTotalTokensOpt = None,
+    timeout: _TimeoutOpt = 300.0,
+    max_output_tokens: _MaxOutputOpt = 4096,
+    redteam_model: Annotated[Optional[str], typer.Option(
+        help="LiteLLM model that writes the wrong solutions (default: --model, reported as not independent)")] = None,
+    blind_attempts: Annotated[int, typer.Option(
+        help="after packaging, K blind Terminus attempts by --model per task; a hard task solved K/K is relabelled "
+             "medium (0: off)")] = 0,
     max_repairs: Annotated[int, typer.Option(help="failed checks a stage may repair before the task is dropped")] = 3,
     max_turns: Annotated[int, typer.Option(help="tool calls per stage before the task is dropped")] = 16,
     repeats: Annotated[int, typer.Option(help="reference runs in fresh containers (verifier round and gate)")] = 2,
@@ -478,10 +510,11 @@ def synth(
         raise typer.BadParameter(f"unknown domain {domain!r}; known: {', '.join(specs)}")
     llm = LLMConfig(model=model, api_base=api_base, api_key_env=api_key_env, temperature=temperature,
                     concurrency=concurrency, input_cost_per_token=input_cost_per_token,
-                    output_cost_per_token=output_cost_per_token)
+                    output_cost_per_token=output_cost_per_token, timeout_sec=timeout, max_tokens=max_output_tokens)
     settings = SynthSettings(domains=list(specs) if domain == "all" else [domain], count=count, out=out, llm=llm,
                              jobs=jobs, max_repairs=max_repairs, max_turns=max_turns, repeats=repeats, seed=seed,
-                             max_cost=max_cost, max_tokens=max_tokens)
+                             max_cost=max_cost, max_total_tokens=max_total_tokens, redteam_model=redteam_model,
+                             blind_attempts=blind_attempts)
     engine = _engine(run_id=f"synth-{int(time.time())}")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err) as progress:

@@ -102,3 +102,19 @@ def test_script_file_rules_and_errors(tmp_path):
     bad.write_text("rules:\n  - replies: ['x']\n")
     with pytest.raises(ValueError, match=r"bad.yaml: rules\[0\]"):
         load_script(bad)
+
+
+def test_reply_longer_than_max_tokens_is_cut_with_finish_reason_length(server):
+    server.add("essay", "word " * 400)
+    c = _client(server, max_tokens=50).complete([{"role": "user", "content": "essay please"}])
+    assert c.truncated and c.finish_reason == "length" and len(c.text) == 200  # the scripted server: 4 chars a token
+    assert server.requests[-1]["max_tokens"] == 50  # --max-output-tokens reaches the server as the per-call limit
+    ok = _client(server, max_tokens=1000).complete([{"role": "user", "content": "essay again"}])
+    assert not ok.truncated and ok.finish_reason == "stop"
+
+
+def test_total_token_budget_names_its_flag():
+    b = Budget(max_tokens=10)
+    b.spent.prompt_tokens = 11
+    with pytest.raises(BudgetExceeded, match="--max-total-tokens 10"):
+        b.check()

@@ -228,3 +228,159 @@ def test_verifier_check_refuses_test_scripts_that_download(tmp_path):
                     "tests/setup_deps.sh": "#!/bin/bash\npip install pytest==8.0\n"})
     res = check_verifier(_ctx(tmp_path, d), {"tool": "done"})
     assert not res.ok and "LCT005" in res.feedback and "tests/setup_deps.sh" in res.feedback
+
+
+# ---- issue 15: judging by level, feedback to refine, cut replies, honest tools ----------------------------------
+# (Hand-written scripted replies; they prove the mechanics, not any model's judgement.)
+
+def test_judge_bars_follow_the_target_level_and_drops_are_grouped_by_axis(tmp_path):
+    # index 0 easy, 1 medium, 2 hard, 3 easy: the same honest scores mean different things per level.
+    ideas = {1: SUM_IDEA, 2: OTHER_IDEA, 3: OTHER_IDEA.replace("region", "store"), 4: ("List the files, please. " * 3).strip()}
+    scores = {1: (2, 2), 2: (3, 2), 3: (4, 1), 4: (1, 1)}  # (complexity, discovery)
+
+    def judge(m):
+        text = m[-1]["content"]
+        i = next(k for k, v in ideas.items() if v in text)
+        c, d = scores[i]
+        return json.dumps({"complexity": c, "clarity": 5, "resources": 5, "discovery": d, "reason": f"idea {i}"})
+
+    with ScriptedLLMServer() as srv:
+        srv.add("You are a user of a Linux terminal", lambda m: ideas[_index(m)], where="system")
+        srv.add("You review proposed terminal tasks", judge)
+        pipe = Pipeline(_settings(srv, tmp_path, count=4, max_idea_attempts=4), load_specs(), None)
+        accepted, ledger = pipe.ideas()
+        judged = [r["messages"][-1]["content"] for r in srv.requests if "You review" in r["messages"][-1]["content"]]
+        systems = [r["messages"][0]["content"] for r in srv.requests if "You are a user" in r["messages"][0]["content"]]
+    assert "TARGET difficulty: easy (one aggregation" in judged[0] and "TARGET difficulty: hard" in judged[2]
+    assert "the SYMPTOM and the GOAL only" in systems[2]  # hard ideas are asked for as symptom + goal
+    assert [r["status"] for r in ledger] == ["accepted", "accepted", "rejected", "rejected"]
+    assert ledger[0]["notes"].startswith("target easy; scores complexity 2/5 (needs 2)")  # easy passes at its bar
+    assert ledger[2]["reason"] == "judge (hard): discovery 1<3 (idea 3)" and ledger[2]["axes"] == ["discovery"]
+    assert ledger[3]["axes"] == ["complexity"]
+    rep = pipe.report(ledger, [], 0.0)
+    assert rep["yield"]["idea"]["drops_by_axis"] == {
+        "discovery": {"count": 1, "reasons": {"judge (hard): discovery 1<3 (idea 3)": 1}},
+        "complexity": {"count": 1, "reasons": {"judge (easy): complexity 1<2 (idea 4)": 1}}}
+    assert rep["redteam"]["independent"] is False and "not independent" in rep["redteam"]["note"]
+
+
+def test_judge_reasons_reach_refine_and_a_cut_reply_is_called_cut(tmp_path):
+    """Refine sees the judge's notes; a reply cut at --max-output-tokens is reported as cut (not 'no JSON'); the
+    report shows yield by stage and the independent red-team model."""
+    done = json.dumps({"tool": "done", "instruction": SUM_IDEA, "inputs": ["/data/in.txt"],
+                       "outputs": ["/root/out.txt"], "difficulty": "easy"})
+    long_write = json.dumps({"tool": "write_file", "path": "environment/gen.py", "content": "x = 1\n" * 200})
+
+    def refine(m):
+        return long_write if sum(x["role"] == "assistant" for x in m) == 0 else done
+
+    with ScriptedLLMServer() as srv:
+        srv.add("You are a user of a Linux terminal", lambda m: SUM_IDEA, where="system")
+        srv.add("You review proposed terminal tasks", json.dumps(
+            {"complexity": 2, "clarity": 4, "resources": 5, "discovery": 2, "reason": "say whether the sum may be negative"}))
+        srv.add("Stage 1 of 5", refine, where="system")
+        srv.add("Stage 2 of 5", "thinking...", where="system")
+        llm = LLMConfig(model="openai/scripted", api_base=srv.url, backoff_sec=0.01, max_tokens=300)
+        settings = SynthSettings(domains=["data_science"], out=tmp_path, llm=llm, count=1, max_idea_attempts=1,
+                                 max_turns=2, redteam_model="openai/other-scripted")
+        rep = synthesize(settings, load_specs(), None)
+        refine_reqs = [r for r in srv.requests if "Stage 1 of 5" in r["messages"][0]["content"]]
+    context = refine_reqs[0]["messages"][1]["content"]
+    assert "# Reviewer's notes on the idea" in context and "say whether the sum may be negative" in context
+    assert "# Difficulty target: easy" in context
+    cut = refine_reqs[1]["messages"][-1]["content"]
+    assert "CUT at the per-call output limit (300 tokens" in cut and '"append": true' in cut
+    assert "no JSON object" not in cut
+    assert rep["yield"]["refine"] == {"in": 1, "out": 1, "drops": {}}
+    assert rep["yield"]["environment"]["out"] == 0 and rep["tasks"][0]["stage"] == "environment"
+    assert rep["redteam"] == {"model": "openai/other-scripted", "independent": True,
+                              "note": "a different model from --model writes the wrong solutions"}
+    assert rep["limits"]["max_output_tokens_per_call"] == 300
+    on_disk = json.loads((tmp_path / "report.json").read_text())
+    assert set(on_disk["yield"]) >= {"idea", "refine", "environment", "solution", "verifier", "package"}
+    assert on_disk["yield"]["idea"]["drops_by_axis"] == {}
+
+
+def test_write_file_appends_and_reports_honest_sizes():
+    d = Draft()
+    msg = apply_write(d, "environment/Dockerfile", "RUN true\n", ("environment/",))
+    assert msg == (f"wrote environment/Dockerfile: 9 bytes from you; your instructions are now 9 bytes, after the "
+                   f"fixed tool layer ({len(TOOLBOX_LAYER.encode())} bytes)")
+    apply_write(d, "environment/Dockerfile", "RUN echo é\n", ("environment/",), append=True)
+    assert d.files["environment/Dockerfile"] == TOOLBOX_LAYER + "RUN true\nRUN echo é\n"
+    assert "cannot append" in apply_write(d, "environment/gen.py", "x", ("environment/",), append=True)
+    apply_write(d, "environment/gen.py", "a = 1\n", ("environment/",))
+    assert apply_write(d, "environment/gen.py", "b = 2\n", ("environment/",), append=True) == \
+        "appended 6 bytes to environment/gen.py (now 12 bytes)"
+    assert parse_action('{"tool": "write_file", "path": "a", "content": "b", "append": true}')["append"] is True
+    with pytest.raises(ActionError, match="append"):
+        parse_action('{"tool": "write_file", "path": "a", "content": "b", "append": "yes"}')
+
+
+def test_binary_and_compressed_inputs_are_described_never_pasted(tmp_path):
+    """The describer the environment and solution checks run in the container (run here on the host)."""
+    import gzip
+    import shutil
+    import subprocess
+
+    from litecoder_terminal.synth.llm.tools import describe_command
+
+    if not shutil.which("file"):
+        pytest.skip("no `file` on this host (the task image always has it)")
+    (tmp_path / "in.csv.gz").write_bytes(gzip.compress("".join(f"{i},{i * i}\n" for i in range(500)).encode()))
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01\x02ELF\xff\xfe" * 20)
+    (tmp_path / "long.txt").write_text("".join(f"line {i}\n" for i in range(1000)))
+    out = subprocess.run(describe_command([str(tmp_path / n) for n in ("in.csv.gz", "blob.bin", "long.txt", "nope")],
+                                          lines=5, chars=500), capture_output=True, text=True, check=True).stdout
+    text = normalize(out, limit=10000)
+    assert "file: gzip compressed data" in text and "decoded head (gzip" in text and "\n0,0\n1,1\n" in text
+    assert "binary: first 128 bytes as hex" in text and "00000000: 00 01 02 45 4c 46 ff fe" in text
+    assert "text (first 5 of 1000 lines):\nline 0\n" in text and "line 4\n" in text and "line 5\n" not in text
+    assert f"MISSING {tmp_path / 'nope'}" in text
+    assert "\x00" not in text and "\x1f\x8b" not in text
+    # whatever a command prints, the model sees escapes, and long output is cut at a line boundary
+    shown = normalize("a\x00b\x1b[31m\n" + "".join(f"row {i}\n" for i in range(2000)), limit=100)
+    assert "\x00" not in shown and shown.splitlines()[1] == "row 1989" and shown.startswith("[... ")
+    assert "\\x00" in normalize("a\x00b")
+
+
+def test_red_team_sees_the_task_not_the_reference_solution():
+    from litecoder_terminal.synth.llm.stages import TaskState, attack_messages
+
+    d = Draft(instruction=SUM_IDEA, inputs=["/data/in.txt"], outputs=["/root/out.txt"],
+              files={"solution/solve.sh": "#!/bin/bash\nawk '{s += $1} END {print s}' /data/in.txt > /root/out.txt\n"})
+    st = TaskState(task_id="t", domain="data_science", idea=SUM_IDEA, draft=d,
+                   stage_logs={"environment": "== /data/in.txt (12 bytes)", "solution": "== /root/out.txt\n42"})
+    text = attack_messages(st)[0]["content"]
+    assert SUM_IDEA in text and "/data/in.txt (12 bytes)" in text and "Declared outputs: /root/out.txt" in text
+    assert "awk" not in text and "42" not in text and "Reference solution" not in text
+
+
+def test_blind_solver_relabels_a_hard_task_it_always_solves(tmp_path, monkeypatch):
+    """The relabel step's wiring (the rollout itself is covered with real containers in tests/docker)."""
+    from litecoder_terminal.synth.llm import blind
+    from litecoder_terminal.synth.llm.stages import TaskState
+    from litecoder_terminal.task import TaskDir
+
+    calls = []
+    monkeypatch.setattr(blind, "blind_check", lambda task_dir, client, engine, k, out, max_turns: calls.append(
+        (task_dir, k)) or {"model": client.config.model, "attempts": k, "graded": k, "successes": k, "pass_rate": 1.0})
+    d = Draft(instruction=SUM_IDEA, inputs=["/data/in.txt"], outputs=["/root/out.txt"], difficulty="hard",
+              files={"solution/solve.sh": "#!/bin/bash\ntrue\n", "tests/test_outputs.py": "def test_x():\n    pass\n"})
+    package = {"difficulty": "hard", "expert_time_estimate_min": 20, "junior_time_estimate_min": 60}
+    llm = LLMConfig(model="openai/scripted", api_base="http://127.0.0.1:9/v1")
+    pipe = Pipeline(SynthSettings(domains=["data_science"], out=tmp_path, llm=llm, count=1, blind_attempts=3),
+                    load_specs(), None)
+    st = TaskState(task_id="synth-x", domain="data_science", idea=SUM_IDEA, difficulty="hard", draft=d,
+                   package=package, stages_done=["refine", "environment", "solution", "verifier", "package"])
+    pipe._finish(st)
+    pipe._finish(st)  # a resumed finish does not check again
+    assert len(calls) == 1 and calls[0][1] == 3
+    meta = TaskDir(tmp_path / "synth-x").config().metadata
+    assert meta["difficulty"] == "medium" and meta["relabelled_from"] == "hard" and meta["blind_pass_rate"] == 1.0
+    row = json.loads((tmp_path / "manifest.jsonl").read_text())
+    assert row["difficulty"] == "medium" and row["target_difficulty"] == "hard" and row["blind"]["relabelled"]
+    rep = pipe.report([], [st], 0.0)
+    assert rep["yield"]["blind"]["relabelled"] == 1 and rep["yield"]["blind"]["in"] == 1
+    assert blind.relabelled("hard", {"attempts": 3, "graded": 3, "pass_rate": 2 / 3}) is None
+    assert blind.relabelled("medium", {"attempts": 3, "graded": 3, "pass_rate": 1.0}) is None

@@ -89,3 +89,19 @@ def test_prompt_carries_task_screen_and_format():
     assert "Task description:\nFix the build in /app.\n" in p and p.endswith("Current terminal state:\nroot@box:/app#")
     assert '"task_complete": false' in p and '"keystrokes": "ls -la\\n"' in p
     assert estimate_tokens([{"role": "user", "content": "x" * 400}]) == 104
+
+
+def test_budget_line_states_turns_time_and_what_the_deadline_counts():
+    from litecoder_terminal.agents.terminus import budget_line
+
+    wall = budget_line(7, 10, 905.0, "wall")
+    assert wall.startswith("[Budget: 7 of 10 turns left; about 15 min left") and "time you take to reply counts" in wall
+    env = budget_line(1, 10, 47.0, "env")
+    assert "about 40 s left" in env and "waiting for your replies does not count" in env
+    assert budget_line(0, 10, -3.0, "env").count("about 0 s left") == 1
+    import pytest
+
+    from litecoder_terminal.llm import LLMClient, LLMConfig
+
+    with pytest.raises(ValueError, match="deadline must be one of wall, env"):
+        TerminusAgent(LLMClient(LLMConfig(model="openai/x")), deadline="cpu")

@@ -41,10 +41,32 @@ SUMMARY_REQUEST = ("You are about to run out of context. Summarise the work so f
                    "you found out, the commands that mattered and their results, what is done and what remains. "
                    "Be specific (paths, file names, values). Reply with the summary only, in plain text.")
 SUMMARY_HANDOFF = "Summary of your work on this task so far (earlier turns were summarised to save context):\n"
+CUT_ERROR = ("your reply was cut at the output limit ({limit}) before the JSON object was complete, so none of it was "
+             "used. Send a shorter reply: fewer or shorter commands per turn; write a long file in several commands "
+             "(cat > file, then cat >> file for the following parts), or generate it with a short script")
+CUT_WARNING = "Your reply reached the output limit ({limit}); it was used as far as it could be read. Keep replies shorter."
+DEADLINES = ("wall", "env")
 
 # tmux key names: a `keystrokes` made only of these is sent as keys, anything else is typed literally.
 _KEY = re.compile(r"^(?:[CMS]-\S|C-M-\S|Enter|Escape|Tab|BTab|BSpace|Space|Up|Down|Left|Right|Home|End|"
                   r"PageUp|PageDown|PgUp|PgDn|PPage|NPage|IC|DC|F\d{1,2})$")
+
+
+def _duration(sec: float) -> str:
+    """Coarse on purpose (whole minutes, then 10 s steps): a prompt that carries it repeats, and so stays cached,
+    unless the clock moved a whole step."""
+    sec = max(sec, 0.0)
+    if sec >= 120:
+        return f"{int(sec // 60)} min"
+    return f"{int(sec // 10) * 10} s"
+
+
+def budget_line(turns_left: int, max_turns: int, seconds_left: float, deadline: str) -> str:
+    """What the agent is told of its budget, after the task and after every observation."""
+    clock = ("environment time: time spent waiting for your replies does not count" if deadline == "env"
+             else "wall-clock time: the time you take to reply counts too")
+    return (f"[Budget: {turns_left} of {max_turns} turns left; about {_duration(seconds_left)} left before the "
+            f"deadline ({clock}).]")
 
 
 def render_prompt(instruction: str, terminal_state: str) -> str:
@@ -194,7 +216,9 @@ class TerminusAgent:
 
     def __init__(self, llm: LLMClient, *, max_turns: int = 50, max_observation_chars: int = 10000,
                  context_tokens: int = 32000, keep_turns: int = 2, max_duration_sec: float = 60.0,
-                 max_parse_errors: int = 3, salt: str = ""):
+                 max_parse_errors: int = 3, salt: str = "", deadline: str = "wall", show_budget: bool = True):
+        if deadline not in DEADLINES:
+            raise ValueError(f"deadline must be one of {', '.join(DEADLINES)} (not {deadline!r})")
         self.llm = llm
         self.max_turns = max_turns
         self.max_observation_chars = max_observation_chars
@@ -203,6 +227,9 @@ class TerminusAgent:
         self.max_duration_sec = max_duration_sec
         self.max_parse_errors = max_parse_errors  # in a row
         self.salt = salt  # separates independent attempts in the LLM cache (the k-th attempt of a task)
+        # wall: the task's agent timeout counts everything; env: model latency (waiting for replies) is excluded
+        self.deadline = deadline
+        self.show_budget = show_budget  # remaining turns and time appended to the first prompt and each observation
         self.name = "terminus"
 
     @property
@@ -249,7 +276,17 @@ class TerminusAgent:
     # ---- the loop ---------------------------------------------------------------------------------------
     def run(self, box: Sandbox, task: TaskDir, config: TaskConfig, timeout_sec: float) -> AgentOutcome:
         t0 = time.monotonic()
-        deadline = t0 + timeout_sec - 5.0  # leave the harness time to collect the screen
+        llm_sec = 0.0  # waiting for the model (excluded from the deadline in env mode)
+
+        def remaining() -> float:  # seconds left, with 5 s kept for the harness to collect the screen
+            used = time.monotonic() - t0 - (llm_sec if self.deadline == "env" else 0.0)
+            return timeout_sec - 5.0 - used
+
+        def budget(turns_used: int) -> str:
+            if not self.show_budget:
+                return ""
+            return "\n\n" + budget_line(self.max_turns - turns_used, self.max_turns, remaining(), self.deadline)
+
         started_at = datetime.now(timezone.utc).isoformat()
         instruction = task.instruction_path.read_text()
         user = str(config.agent.user) if config.agent.user is not None else None
@@ -258,7 +295,8 @@ class TerminusAgent:
         session.start(self.width, self.height)
         initial = session.capture(self.max_observation_chars)
         first = render_prompt(instruction, initial)
-        messages: list[dict] = [{"role": "user", "content": first}]
+        first_message = first + budget(0)  # the prompt as sent (the trajectory's task step holds exactly this)
+        messages: list[dict] = [{"role": "user", "content": first_message}]
         seen = session.capture(10_000_000, full=True).split("\n")
         steps: list[TerminalStep] = []
         other = {"prompt": 0.0, "completion": 0.0, "cost": 0.0}
@@ -266,9 +304,10 @@ class TerminusAgent:
         confirming = False
         errors_in_row = parse_errors = summaries = 0
         for turn in range(1, self.max_turns + 1):
-            if time.monotonic() >= deadline:
+            if remaining() <= 0:
                 stop = TIMEOUT
                 break
+            t_llm = time.monotonic()
             try:
                 if estimate_tokens(messages) > self.context_tokens and (cut := self._summarise(messages, first)):
                     messages, usage = cut
@@ -279,15 +318,23 @@ class TerminusAgent:
             except LLMError as e:
                 stop, detail = LLM_ERROR, str(e)
                 break
+            finally:
+                llm_sec += time.monotonic() - t_llm
             at = datetime.now(timezone.utc).isoformat()
             messages.append({"role": "assistant", "content": c.text})
             reply = parse_reply(c.text, self.max_duration_sec)
+            limit = f"{self.llm.config.max_tokens} tokens" if self.llm.config.max_tokens else "the server's limit"
+            if c.finish_reason == "length":
+                if reply.error:
+                    reply.error = CUT_ERROR.format(limit=limit)
+                else:
+                    reply.warnings.append(CUT_WARNING.format(limit=limit))
             call = LLMCall(self.llm.config.model, "\n\n".join(x for x in (reply.analysis, reply.plan) if x),
                            c.prompt_tokens, c.completion_tokens, c.cost)
             if reply.error:
                 parse_errors += 1
                 errors_in_row += 1
-                note = PARSE_ERROR_TEMPLATE.format(error=reply.error)
+                note = PARSE_ERROR_TEMPLATE.format(error=reply.error) + budget(turn)
                 steps.append(TerminalStep(rationale=c.text, keystrokes="", observation=note, timestamp=at,
                                           commands=[], llm=call, extra={"turn": turn, "parse_error": reply.error}))
                 messages.append({"role": "user", "content": note})
@@ -301,7 +348,7 @@ class TerminusAgent:
             try:
                 for cmd in reply.commands:
                     self._send(session, cmd.keystrokes)
-                    wait = min(cmd.duration, deadline - time.monotonic())
+                    wait = min(cmd.duration, remaining())
                     if wait < cmd.duration:
                         timed_out = True
                     time.sleep(max(wait, 0.0))
@@ -319,9 +366,9 @@ class TerminusAgent:
             if finished:
                 observation = screen
             elif reply.task_complete:
-                observation = warnings + CONFIRM_TEMPLATE.format(screen=screen)
+                observation = warnings + CONFIRM_TEMPLATE.format(screen=screen) + budget(turn)
             else:
-                observation = (f"Previous response had warnings:\n{warnings}\n" if warnings else "") + screen
+                observation = (f"Previous response had warnings:\n{warnings}\n" if warnings else "") + screen + budget(turn)
             confirming = reply.task_complete
             steps.append(TerminalStep(rationale=c.text, keystrokes="", observation=observation, timestamp=at,
                                       duration_sec=round(time.monotonic() - t_turn, 3), timed_out=timed_out,
@@ -343,20 +390,24 @@ class TerminusAgent:
         final = {"stop_reason": stop, "turns": len(steps), "parse_errors": parse_errors, "summaries": summaries,
                  "summarised": summaries > 0, "seconds": round(time.monotonic() - t0, 3),
                  "summary_prompt_tokens": int(other["prompt"]), "summary_completion_tokens": int(other["completion"]),
+                 "deadline": self.deadline, "timeout_sec": timeout_sec, "llm_seconds": round(llm_sec, 3),
+                 "env_seconds": round(time.monotonic() - t0 - llm_sec, 3),
                  **({"error": detail} if detail else {})}
         trajectory = build_trajectory(
             # as Harbor's terminus-2: the task step holds the whole first prompt, so Harbor's trace export rebuilds
             # the same conversation as ours
-            session_id=str(uuid.uuid4()), agent_name=self.name, instruction=first, initial_screen=initial,
+            session_id=str(uuid.uuid4()), agent_name=self.name, instruction=first_message, initial_screen=initial,
             user_extra={"instruction": instruction},
             steps=steps, started_at=started_at, model_name=self.llm.config.model,
             agent_extra={"scaffold": "terminus-json", "terminal": f"tmux {self.width}x{self.height}",
                          "max_turns": self.max_turns, "context_tokens": self.context_tokens,
-                         "temperature": self.llm.config.temperature, "salt": self.salt},
+                         "temperature": self.llm.config.temperature, "salt": self.salt,
+                         "deadline": self.deadline, "timeout_sec": timeout_sec, "show_budget": self.show_budget,
+                         "max_output_tokens": self.llm.config.max_tokens},
             final_extra=final, other_usage=other)
         return AgentOutcome(0 if stop == TASK_COMPLETE else None if stop == TIMEOUT else 1, stop == TIMEOUT, output,
                             trajectory)
 
 
-__all__ = ["CONFIRM_TEMPLATE", "Keystrokes", "ParsedReply", "TerminusAgent", "estimate_tokens", "parse_reply",
-           "render_prompt"]
+__all__ = ["CONFIRM_TEMPLATE", "CUT_ERROR", "DEADLINES", "Keystrokes", "ParsedReply", "TerminusAgent", "budget_line",
+           "estimate_tokens", "parse_reply", "render_prompt"]

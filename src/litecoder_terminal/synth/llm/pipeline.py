@@ -217,9 +217,10 @@ class Pipeline:
         fields = self._blind(st, PackageFields.model_validate(st.package))
         config = final_config(st, fields, self.s.llm.model)
         if st.blind:
-            config.metadata.blind_pass_rate = st.blind["pass_rate"]
+            config.metadata["blind_pass_rate"] = st.blind["pass_rate"]
+            config.metadata["blind_model"] = st.blind["model"]
             if st.blind["relabelled"]:
-                config.metadata.relabelled_from = st.blind["labelled"]
+                config.metadata["relabelled_from"] = st.blind["labelled"]
         dest = write_task_dir(self.out / st.task_id, st.draft.instruction, config, draft_files(st.draft))
         with self._lock:
             if not any(r.get("task_id") == st.task_id for r in self._manifest_rows()):
