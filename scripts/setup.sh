@@ -29,6 +29,13 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 
+# lct report's browser test drives Debian's headless Chromium (never a downloaded browser build)
+if ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then
+  echo "setup: installing chromium and chromium-driver (Debian packages)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 export LCT_EXTRA_CA_BUNDLE=${LCT_EXTRA_CA_BUNDLE-/etc/ssl/certs/ca-certificates.crt}
 [ -n "$LCT_EXTRA_CA_BUNDLE" ] && [ ! -f "$LCT_EXTRA_CA_BUNDLE" ] && LCT_EXTRA_CA_BUNDLE=""
 for image in ${LCT_BASE_IMAGES:-debian:bookworm-slim}; do
