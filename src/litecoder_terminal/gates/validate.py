@@ -87,7 +87,7 @@ def validate_task(path: Path, engine: DockerEngine | None, *, repeats: int = 3, 
         def trial(gate: str, agent: Agent, n: int) -> TrialResult:
             trial_dir = job_dir / validate_trial_name(task.name, content_hash, gate, n)
             r = run_trial(task, agent, engine, image=images, trial_dir=trial_dir, config=config)
-            r = stamp_trial(trial_dir, job_id=job_id or "", task_checksum=content_hash, metadata={
+            r = stamp_trial(trial_dir, job_id=job_id, task_checksum=content_hash, metadata={
                 "kind": "validate", "task": task.name, "gate": gate, "n": n, "content_hash": content_hash}) or r
             out.trials.append(TrialSummary(gate=gate, agent=agent.name, status=r.status, reward=r.reward,
                                            seconds=r.seconds, error=r.error.cause if r.error else None,

@@ -71,7 +71,7 @@ def load_trial(trial_dir: Path) -> TrialResult | None:
         return None
 
 
-def stamp_trial(trial_dir: Path, *, job_id: str, metadata: dict[str, Any], task_checksum: str | None = None,
+def stamp_trial(trial_dir: Path, *, job_id: str | None, metadata: dict[str, Any], task_checksum: str | None = None,
                 source: str | None = None) -> TrialResult | None:
     """Give a finished trial its place in the job: Harbor's identity fields, lct's metadata (kind, gate, task,
     attempt) and the token usage; writes result.json and Harbor's trial config.json. None if it has no record."""
@@ -79,7 +79,7 @@ def stamp_trial(trial_dir: Path, *, job_id: str, metadata: dict[str, Any], task_
     if result is None:
         return None
     result.trial_uri = trial_dir.resolve().as_uri()
-    result.job_id = job_id
+    result.job_id = job_id or None  # Harbor reads it as a UUID
     result.metadata = {**result.metadata, **metadata}
     result.task_checksum = task_checksum or result.task_checksum
     result.source = source
