@@ -29,7 +29,11 @@ IDEA = ("There is a file /data/in.txt with one integer per line. Write the sum o
 INSTRUCTION = ("The file /data/in.txt holds one integer per line. Compute the sum of all of them and write it to "
                "/root/out.txt: just the integer in decimal, followed by a single newline.")
 GEN = ("import random\nrng = random.Random(7)\nimport os\nos.makedirs('/data', exist_ok=True)\n"
-       "open('/data/in.txt', 'w').write(''.join(f'{rng.randint(-500, 500)}\\n' for _ in range(40)))\n")
+       "open('/data/in.txt', 'w').write(''.join(f'{rng.randint(-500, 500)}\\n' for _ in range(40)))\n"
+       # binary and compressed inputs (hand-written fixture): the model must see them described, never raw
+       "import gzip\nopen('/data/raw.csv.gz', 'wb').write(gzip.compress(''.join(f'{i},{i * i}\\n' for i in "
+       "range(300)).encode(), mtime=0))\nopen('/data/blob.bin', 'wb').write(bytes(range(256)))\n")
+INPUTS = ["/data/in.txt", "/data/raw.csv.gz", "/data/blob.bin"]
 GOOD_DOCKERFILE = "COPY gen.py /tmp/gen.py\nRUN python3 /tmp/gen.py && rm /tmp/gen.py\n"
 BAD_DOCKERFILE = "RUN python3 /tmp/gen.py\n"  # forgot the COPY: fails to build
 GOOD_SOLVE = "#!/bin/bash\nawk '{s += $1} END {print s + 0}' /data/in.txt > /root/out.txt\n"
@@ -78,7 +82,7 @@ def scripted_model(srv: ScriptedLLMServer, *, bad_build: bool = False, bad_solve
     srv.add("You review proposed terminal tasks", lambda m: _j({"complexity": 3, "clarity": 5, "resources": 5,
                                                                 "reason": "small, exact, offline"}))
     srv.add("You are red-teaming", lambda m: "Here you go:\n```json\n" + _j(ATTACKS) + "\n```")
-    srv.add("Stage 1 of 5", lambda m: _j({"tool": "done", "instruction": INSTRUCTION, "inputs": ["/data/in.txt"],
+    srv.add("Stage 1 of 5", lambda m: _j({"tool": "done", "instruction": INSTRUCTION, "inputs": INPUTS,
                                           "outputs": ["/root/out.txt"], "difficulty": "easy"}), where="system")
 
     def environment(m: list[dict]) -> str:
@@ -138,7 +142,7 @@ def repaired_run(engine, tmp_path_factory):
     out = tmp_path_factory.mktemp("synth-repair")
     with ScriptedLLMServer() as srv:
         scripted_model(srv, bad_build=True, bad_solve=True, weak_verifier=True)
-        report = synthesize(_settings(srv, out), load_specs(), engine)
+        report = synthesize(_settings(srv, out, redteam_model="openai/redteam-scripted"), load_specs(), engine)
         yield out, report, list(srv.requests), srv
 
 
@@ -171,11 +175,12 @@ def test_weak_verifier_is_strengthened_by_the_attack_round(repaired_run, engine,
     # The existence-only test let the mutated and the model's wrong solutions through; they were sent back.
     assert any("attack mutate-truncate-1 scored 1" in f for f in feedback)
     assert any("attack wrong-constant scored 1" in f for f in feedback)
-    # Recomputing the answer from inputs the agent can edit is fooled by emptying them first.
-    assert any("attack mutate-inputs-emptied scored 1" in f and "mutate-truncate" not in f for f in feedback)
-    assert len(feedback) == 3
+    # Grading is separate-mode: the verifier's container is fresh from the image and receives only the declared
+    # outputs, so emptying the inputs in the agent's container cannot fool tests that recompute from the inputs.
+    assert not any("mutate-inputs-emptied scored 1" in f and "mutate-truncate" not in f for f in feedback)
+    assert len(feedback) == 2
     task = TaskDir(out / report["tasks"][0]["task_id"])
-    assert (task.tests_dir / "test_outputs.py").read_text() == TEST_PINNED
+    assert (task.tests_dir / "test_outputs.py").read_text() == TEST_EXACT
     wrong = {p.name for p in task.wrong_solutions}
     assert wrong == {"wrong-constant.sh", "wrong-no-newline.sh", "mutate-delete-1.sh", "mutate-truncate-1.sh",
                      "mutate-change-1.sh", "mutate-inputs-emptied.sh"}
@@ -268,3 +273,49 @@ def test_killed_run_resumes_without_repeating_a_call(engine, tmp_path):
     assert report["usage_this_run"]["cached_calls"] >= 2  # the verifier stage replayed its two turns from the cache
     manifest = (out / "manifest.jsonl").read_text().splitlines()
     assert len(manifest) == 1
+
+
+def test_protocol_shows_inputs_and_reference_outputs_honestly_and_red_team_is_independent(repaired_run):
+    """Binary and gzip inputs reach the next stage as `file` output + a decoded head (never raw bytes); the
+    verifier stage sees the reference output in full; the red team (its own model) never sees the solution."""
+    out, report, requests, srv = repaired_run
+    solution_ctx = _conversations(srv, "Stage 3 of 5")[0][1]["content"]
+    assert "== /data/raw.csv.gz" in solution_ctx and "file: gzip compressed data" in solution_ctx
+    assert "decoded head (gzip" in solution_ctx and "\n0,0\n1,1\n2,4\n" in solution_ctx
+    assert "== /data/blob.bin (256 bytes)" in solution_ctx and "00000000: 00 01 02 03" in solution_ctx
+    assert "text (first 10 of 40 lines)" in solution_ctx
+    assert not any(ch in solution_ctx for ch in "\x00\x01\x1f\x8b")
+    verifier_ctx = _conversations(srv, "Stage 4 of 5")[0][1]["content"]
+    assert f"== /root/out.txt" in verifier_ctx and f"text (all 1 lines):\n{EXPECTED}" in verifier_ctx
+    env_answers = [c[-1]["content"] for c in _conversations(srv, "Stage 2 of 5")]
+    assert any(a.startswith("wrote environment/Dockerfile: ") and "after the fixed tool layer" in a for a in env_answers)
+    red = [r for r in requests if "You are red-teaming" in r["messages"][-1]["content"]]
+    assert red and all(r["model"] == "redteam-scripted" for r in red)
+    assert all("awk" not in r["messages"][-1]["content"] and "Reference solution" not in r["messages"][-1]["content"]
+               for r in red)
+    assert report["redteam"]["model"] == "openai/redteam-scripted" and report["redteam"]["independent"]
+    manifest = [json.loads(ln) for ln in (out / "manifest.jsonl").read_text().splitlines()]
+    assert manifest[0]["redteam_model"] == "openai/redteam-scripted"
+
+
+def test_blind_solver_relabels_a_hard_task_the_model_always_solves(engine, tmp_path):
+    """`lct synth --blind-attempts K` runs this check: K Terminus attempts (scripted replies) as `lct calibrate`."""
+    from litecoder_terminal.llm import LLMClient
+    from litecoder_terminal.synth.llm.blind import blind_check, relabelled
+    from tests.conftest import make_task
+
+    task = make_task(tmp_path / "tasks", "hard-hello", config={"metadata": {"difficulty": "hard"}})
+
+    def solve(messages: list[dict]) -> str:
+        turn = sum(m["role"] == "assistant" for m in messages)
+        cmds = [{"keystrokes": "echo hello > /root/out.txt\n", "duration": 0.3}] if turn == 0 else []
+        return _j({"analysis": "a", "plan": "p", "commands": cmds, "task_complete": turn > 0})
+
+    with ScriptedLLMServer() as srv:
+        srv.add(".", solve, where="any")
+        client = LLMClient(LLMConfig(model="openai/scripted", api_base=srv.url, backoff_sec=0.01))
+        result = blind_check(task, client, engine, 2, tmp_path / "blind", max_turns=5)
+        salts = {r["messages"][0]["content"] for r in srv.requests}
+    assert result == {"model": "openai/scripted", "attempts": 2, "graded": 2, "successes": 2, "pass_rate": 1.0}
+    assert relabelled("hard", result) == "medium"
+    assert all("Write the word hello" in s for s in salts)  # the task's instruction only: a blind attempt

@@ -176,3 +176,37 @@ def test_agent_timeout_stops_the_run_and_marks_it_truncated(engine, tmp_path):
     assert step["extra"]["timed_out"] is True and step["tool_calls"][0]["arguments"]["duration"] == 30
     _, stats = collect_sft([tmp_path / "run"], min_reward=0.0)
     assert stats.dropped == {"truncated": 1}
+
+
+def test_budget_lines_cut_replies_and_the_env_deadline(engine, tmp_path):
+    """The agent is told its turns and time left; a reply cut at --max-output-tokens is named as cut; with
+    deadline=env the model's latency is left out of the task's timeout and recorded. (Scripted replies.)"""
+    task = make_task(tmp_path / "tasks", "budget", config={"agent": {"timeout_sec": 60}})
+
+    def answer(messages: list[dict]) -> str:
+        turn = sum(1 for m in messages if m["role"] == "assistant")
+        if turn == 0:  # a long plan: longer than the 60-token limit, so the server cuts it mid-JSON
+            return json.dumps({"analysis": "Long analysis. " * 40, "plan": "p", "commands": [], "task_complete": False})
+        if turn == 1:
+            return reply(["echo hello > /root/out.txt\n"])
+        return reply(done=True)
+
+    with ScriptedLLMServer() as srv:
+        srv.add(".", answer, where="any")
+        llm = LLMClient(LLMConfig(model="openai/scripted", api_base=srv.url, backoff_sec=0.01, max_tokens=60))
+        agent = TerminusAgent(llm, max_turns=8, deadline="env")
+        result = run(engine, task, agent, tmp_path / "trial")
+        requests = [r["messages"] for r in srv.requests]
+    assert result.status is TrialStatus.GRADED and result.reward == 1.0, result
+    first = requests[0][0]["content"]
+    assert "[Budget: 8 of 8 turns left; about 50 s left before the deadline (environment time" in first
+    cut = requests[1][-1]["content"]
+    assert "cut at the output limit (60 tokens)" in cut and "no JSON object" not in cut
+    assert "[Budget: 7 of 8 turns left;" in cut
+    assert "[Budget: 6 of 8 turns left;" in requests[2][-1]["content"]
+    traj = json.loads((tmp_path / "trial" / "agent" / "trajectory.json").read_text())
+    extra = traj["final_metrics"]["extra"]
+    assert extra["deadline"] == "env" and extra["timeout_sec"] == 60 and extra["parse_errors"] == 1
+    assert extra["llm_seconds"] > 0 and extra["env_seconds"] > 0
+    assert traj["agent"]["extra"]["deadline"] == "env" and traj["agent"]["extra"]["max_output_tokens"] == 60
+    assert "cut at the output limit" in agent_steps(traj)[0]["extra"]["parse_error"]

@@ -311,6 +311,14 @@ class Pipeline:
             self.cache.close()
 
     # ---- report ----------------------------------------------------------------------------------------------
+    def _usage_this_run(self) -> dict[str, Any]:
+        """Both clients' calls (the red team's client is its own when --redteam-model differs)."""
+        mine = self.client.usage.as_dict()
+        if self.redteam is self.client:
+            return mine
+        other = self.redteam.usage.as_dict()
+        return {k: round(mine[k] + other[k], 6) for k in mine}
+
     def report(self, ledger: list[dict], states: list[TaskState], seconds: float) -> dict[str, Any]:
         drops = [{"stage": "idea", "task_id": r.get("task_id", ""), "domain": r["domain"], "reason": f"{r['status']}: {r['reason']}",
                   "idea": r["text"]} for r in ledger if r["status"] != "accepted"]
@@ -347,7 +355,7 @@ class Pipeline:
             "yield": yields,
             "usage_by_stage": per_stage,
             "usage_all_runs": _sum_usage(list(per_stage.values())),
-            "usage_this_run": self.client.usage.as_dict(),
+            "usage_this_run": self._usage_this_run(),
             "tasks": [{"task_id": st.task_id, "domain": st.domain, "status": st.status, "stage": st.drop_stage,
                        "reason": st.reason, "target_difficulty": st.difficulty,
                        **({"blind": st.blind} if st.blind else {}),

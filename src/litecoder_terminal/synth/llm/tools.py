@@ -235,9 +235,11 @@ DRAFT_CONFIG = TaskConfig.model_validate({
 def draft_config(draft: Draft) -> TaskConfig:
     """The draft's config for its gate trials: graded as the final task is, in a separate verifier that sees the
     declared outputs only."""
-    return DRAFT_CONFIG.model_copy(update={
-        "verifier": DRAFT_CONFIG.verifier.model_copy(update={"environment_mode": "separate"}),
-        "artifacts": sorted(set(draft.outputs))})
+    # validated (model_copy(update=...) would leave the mode a bare string, which the trial cannot read)
+    data = DRAFT_CONFIG.model_dump(mode="json")
+    data["verifier"]["environment_mode"] = "separate"
+    data["artifacts"] = sorted(set(draft.outputs))
+    return TaskConfig.model_validate(data)
 
 
 def draft_files(draft: Draft) -> dict[str, str]:
