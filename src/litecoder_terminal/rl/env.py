@@ -181,9 +181,9 @@ class TerminalEnv(gymnasium.Env):
                 info.update(detail)
         except Exception as e:  # noqa: BLE001 - the terminal failed: whose fault it is decides the outcome
             cause = f"{type(e).__name__}: {e}"
-            if self._box.is_running():
-                # The container is fine, so the policy broke its own terminal (killed tmux, shadowed bash on
-                # PATH...): the episode ends and the container is graded as the policy left it.
+            if self._box.is_running() or self._box.exists():
+                # The container is there (running, or stopped by the policy itself), so the policy broke its own
+                # terminal: the episode ends and what it left is graded.
                 info["terminal_error"] = cause
                 return self._finish(obs, info, "terminal_error")
             return self._finish(obs, info, "error", TrialError(kind=ErrorKind.INFRA, cause=cause))

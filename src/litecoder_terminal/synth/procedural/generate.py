@@ -88,7 +88,8 @@ def plan(domain: str, count: int | None, difficulties: list[str] | None, per_fam
             for j in range(per_family):
                 out.append((fam, levels[j % len(levels)], len(out)))
         return out
-    # Round-robin over domains first, then over each domain's families: --count 10 covers all 10 domains.
+    # Round-robin over domains first, then over each domain's families: --count 10 covers all 10 domains; the level
+    # cycles with the slot, so every run mixes easy, medium and hard (a domain sees them in turn).
     by_domain: dict[str, list[type[TaskFamily]]] = {}
     for fam in fams:
         by_domain.setdefault(fam.domain, []).append(fam)
@@ -96,7 +97,7 @@ def plan(domain: str, count: int | None, difficulties: list[str] | None, per_fam
     for i in range(count or 0):
         dom = by_domain[names[i % len(names)]]
         turn = i // len(names)
-        out.append((dom[turn % len(dom)], levels[(turn // len(dom)) % len(levels)], i))
+        out.append((dom[turn % len(dom)], levels[i % len(levels)], i))
     return out
 
 
