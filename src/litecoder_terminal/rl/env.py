@@ -181,7 +181,7 @@ class TerminalEnv(gymnasium.Env):
                 info.update(detail)
         except Exception as e:  # noqa: BLE001 - the terminal failed: whose fault it is decides the outcome
             cause = f"{type(e).__name__}: {e}"
-            if self._box.is_running() or self._box.exists():
+            if self._box.is_running():
                 # The container is there (running, or stopped by the policy itself), so the policy broke its own
                 # terminal: the episode ends and what it left is graded.
                 info["terminal_error"] = cause
