@@ -24,6 +24,7 @@ class CopySources:
     sources: list[str]
     line: int
     from_stage: bool  # COPY --from=...: sources live in another image, not the context
+    problem: str | None = None  # why the arguments could not be read as Docker would (then split on blanks)
 
 
 def _instructions(text: str) -> list[dict]:
@@ -50,20 +51,27 @@ def copy_sources(text: str) -> list[CopySources]:
             continue
         value = ins["value"].strip()
         flags: list[str] = []
+        problem = None
+        args = None
         if value.startswith("["):
             try:
                 args = json.loads(value)
             except json.JSONDecodeError:
-                args = shlex.split(value)
-        else:
-            words = shlex.split(value)
+                pass
+        try:
+            words = shlex.split(value) if args is None else []
+        except ValueError as e:  # an unbalanced quote: report it, and read the words as they stand
+            problem, words = f"{e} in {value!r}", value.split()
+        if value.startswith("[") and args is None:
+            args = words
+        elif args is None:
             while words and words[0].startswith("--"):
                 flags.append(words.pop(0))
             args = words
         # Heredoc sources (COPY <<EOF) carry their content inline.
         srcs = [a for a in args[:-1] if not a.startswith("<<")]
         out.append(CopySources(ins["instruction"], srcs, ins["startline"] + 1,
-                               any(f.startswith("--from") for f in flags)))
+                               any(f.startswith("--from") for f in flags), problem))
     return out
 
 

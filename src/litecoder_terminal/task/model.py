@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -115,6 +116,52 @@ class VerifierConfig(_Section):
     environment: EnvironmentConfig | None = None
 
 
+_STEP_NAME_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_WINDOWS_DEVICE = re.compile(r"^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|(?:COM|LPT)[1-9¹²³])$", re.IGNORECASE)
+
+
+class StepConfig(_Section):
+    """One `[[steps]]` entry (Harbor 0.25/0.26): its own instruction, tests and solution under `steps/<name>/`,
+    run one after the other in the same agent environment."""
+
+    name: str
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    verifier: VerifierConfig = Field(default_factory=VerifierConfig)
+    # Remaining steps are skipped when this step's rewards fall below it: a float gates `reward`, a dict each key.
+    min_reward: float | dict[str, float] | None = None
+    healthcheck: dict[str, Any] | None = None
+    artifacts: list[str | ArtifactConfig] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_name(self) -> "StepConfig":
+        # Harbor's rule: one portable directory name on every host OS.
+        n = self.name
+        if (not n.strip() or n in (".", "..") or n.endswith((".", " ")) or _STEP_NAME_BAD.search(n)
+                or _WINDOWS_DEVICE.fullmatch(n.partition(".")[0].rstrip(" ")) or len(n.encode()) > 255):
+            raise ValueError(f"invalid step name {n!r}: must be a portable directory name (no path separators, "
+                             "control or reserved characters, no trailing dot or space)")
+        return self
+
+    def artifact_entries(self) -> list[ArtifactConfig]:
+        return [ArtifactConfig(source=a) if isinstance(a, str) else a for a in self.artifacts]
+
+    def min_reward_failure(self, rewards: dict[str, float] | None) -> str | None:
+        """Why this step's rewards stop the remaining steps (Harbor's rule: a missing key is -inf), or None."""
+        if self.min_reward is None:
+            return None
+        thresholds = {"reward": self.min_reward} if isinstance(self.min_reward, (int, float)) else self.min_reward
+        for key, threshold in thresholds.items():
+            actual = (rewards or {}).get(key, float("-inf"))
+            if actual < threshold:
+                return f"{key}={actual} below min_reward {threshold}"
+        return None
+
+
+class MultiStepRewardStrategy(str, Enum):
+    MEAN = "mean"  # per-key mean over the steps that have a verifier result (a missing key counts 0)
+    FINAL = "final"  # the last step's rewards as they are
+
+
 class TaskConfig(_Section):
     schema_version: str = "1.4"
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -124,6 +171,18 @@ class TaskConfig(_Section):
     solution: SolutionConfig = Field(default_factory=SolutionConfig)
     source: str | None = None
     artifacts: list[str | ArtifactConfig] = Field(default_factory=list)
+    multi_step_reward_strategy: MultiStepRewardStrategy | None = None
+    steps: list[StepConfig] | None = None
+
+    @model_validator(mode="after")
+    def _unique_step_names(self) -> "TaskConfig":
+        seen: set[str] = set()
+        for step in self.steps or []:
+            key = unicodedata.normalize("NFC", step.name).casefold()
+            if key in seen:
+                raise ValueError(f"step names must be unique (ignoring case): {step.name!r}")
+            seen.add(key)
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -142,9 +201,38 @@ class TaskConfig(_Section):
         # Keep scalars before tables, as TOML requires, and the schema version first.
         data.pop("schema_version", None)
         ordered: dict[str, Any] = {"schema_version": self.schema_version}
-        ordered.update({k: v for k, v in data.items() if not isinstance(v, dict)})
-        ordered.update({k: v for k, v in data.items() if isinstance(v, dict) and v})
+        ordered.update({k: v for k, v in data.items() if not _table_like(v)})
+        ordered.update({k: v for k, v in data.items() if _table_like(v) and v})
         return tomli_w.dumps(ordered)
+
+    @property
+    def is_multi_step(self) -> bool:
+        return bool(self.steps)
+
+    def step_config(self, step: StepConfig) -> "TaskConfig":
+        """The task's config as one step sees it (Harbor's precedence): the step's `[agent]`/`[verifier]` fields
+        that are set win over the task's, the verifier env is merged, the step's artifacts are appended."""
+        agent = self.agent.model_copy(update=step.agent.model_dump(exclude_unset=True))
+        vset = step.verifier.model_dump(exclude_unset=True, exclude={"environment"})
+        verifier = self.verifier.model_copy(update={**vset, "env": {**self.verifier.env, **step.verifier.env}})
+        if step.verifier.environment is not None:
+            verifier.environment = step.verifier.environment
+        return self.model_copy(update={"agent": agent, "verifier": verifier, "steps": None,
+                                       "artifacts": [*self.artifacts, *step.artifacts]})
+
+    def combine_step_rewards(self, per_step: list[dict[str, float] | None]) -> dict[str, float] | None:
+        """The trial's rewards from its steps' (None: the step has no verifier result), as Harbor combines them."""
+        if self.multi_step_reward_strategy is MultiStepRewardStrategy.FINAL:
+            return per_step[-1] if per_step else None
+        valid = [r for r in per_step if r is not None]
+        keys = {k for r in valid for k in r}
+        if not keys:
+            return None
+        return {k: sum(r.get(k, 0.0) for r in valid) / len(valid) for k in sorted(keys)}
+
+    def unknown_fields(self) -> list[str]:
+        """Dotted names of fields neither Harbor nor lct knows (kept on a round trip, but probably typos)."""
+        return _unknown_fields(self, "")
 
     # Resolved per-phase network policy: a phase override wins over the environment baseline.
     def phase_network(self, phase: str) -> NetworkMode:
@@ -174,6 +262,38 @@ class TaskConfig(_Section):
     @property
     def pids_limit(self) -> int:
         return self.environment.pids_limit or DEFAULT_PIDS_LIMIT
+
+
+def _table_like(v: Any) -> bool:
+    return isinstance(v, dict) or (isinstance(v, list) and any(isinstance(i, dict) for i in v))
+
+
+# Fields Harbor 0.26 defines that lct reads but does not model (kept as extras), and our own extensions: not "unknown".
+HARBOR_EXTRA_FIELDS: dict[str, set[str]] = {
+    "TaskConfig": {"task"},
+    "EnvironmentConfig": {"os", "gpu_types", "tpu", "mcp_servers", "skills_dir", "healthcheck", "allow_internet"},
+    "VerifierConfig": {"collect", "lct_tamper_check"},
+    "StepConfig": set(),
+    "AgentConfig": set(),
+    "SolutionConfig": set(),
+    "ArtifactConfig": set(),
+}
+
+
+def _unknown_fields(model: BaseModel, prefix: str) -> list[str]:
+    out: list[str] = []
+    known_extra = HARBOR_EXTRA_FIELDS.get(type(model).__name__, set())
+    for key in (model.model_extra or {}):
+        if key not in known_extra:
+            out.append(prefix + key)
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = [(f"{name}", value)] if not isinstance(value, list) else [
+            (f"{name}[{i}]", v) for i, v in enumerate(value)]
+        for label, v in items:
+            if isinstance(v, _Section):
+                out.extend(_unknown_fields(v, f"{prefix}{label}."))
+    return out
 
 
 class TaskLoadError(Exception):
@@ -253,6 +373,14 @@ class TaskDir:
         """Harbor's separate verifier image: built from tests/ when tests/Dockerfile exists."""
         return self.tests_dir / "Dockerfile"
 
+    # ---- multi-step tasks (Harbor's `steps/<name>/{instruction.md,tests/,solution/,workdir/}`) ----------------
+    @property
+    def steps_dir(self) -> Path:
+        return self.root / "steps"
+
+    def step(self, name: str) -> "StepDir":
+        return StepDir(self.root, name)
+
     def instruction(self) -> str:
         try:
             return self.instruction_path.read_text(encoding="utf-8")
@@ -279,6 +407,66 @@ class TaskDir:
     def content_hash(self) -> str:
         """sha256 over every file of the task (path, executable bit, bytes): the task's identity."""
         return tree_hash(self.root)
+
+
+@dataclass(frozen=True)
+class StepDir(TaskDir):
+    """One step of a multi-step task, seen as a task dir: its instruction, its solution (the step's
+    `solution/`, else the task's, as Harbor's oracle does), and its tests (the step's `tests/` laid over the
+    task's `tests/`, as Harbor's verifier uploads them; `merged_tests` makes that tree on disk)."""
+
+    step_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return f"{self.root.name}/{self.step_name}"
+
+    @property
+    def dir(self) -> Path:
+        return self.root / "steps" / self.step_name
+
+    @property
+    def instruction_path(self) -> Path:
+        return self.dir / "instruction.md"
+
+    @property
+    def solution_dir(self) -> Path:
+        own = self.dir / "solution"
+        return own if own.is_dir() else self.root / "solution"
+
+    @property
+    def own_tests_dir(self) -> Path:
+        return self.dir / "tests"
+
+    @property
+    def tests_dir(self) -> Path:
+        """The step's tests when it has its own test.sh and no shared tests/, else see `merged_tests`."""
+        return self.own_tests_dir if self.own_tests_dir.is_dir() else self.root / "tests"
+
+    @property
+    def workdir_dir(self) -> Path:
+        """Files put in the agent's working directory before the step (with an optional setup.sh run there)."""
+        return self.dir / "workdir"
+
+    def merged_tests(self, dest: Path) -> "StepDir":
+        """Lay the task's tests/ and then the step's tests/ into `dest`; the returned view grades from there."""
+        import shutil
+
+        dest = Path(dest)
+        for src in (self.root / "tests", self.own_tests_dir):
+            if src.is_dir():
+                shutil.copytree(src, dest, dirs_exist_ok=True, symlinks=True)
+        dest.mkdir(parents=True, exist_ok=True)
+        return _MergedStepDir(self.root, self.step_name, dest)
+
+
+@dataclass(frozen=True)
+class _MergedStepDir(StepDir):
+    merged: Path = Path()
+
+    @property
+    def tests_dir(self) -> Path:
+        return self.merged
 
 
 def tree_hash(root: Path) -> str:
