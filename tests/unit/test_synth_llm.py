@@ -76,10 +76,10 @@ def test_normalize_drops_volatile_text_so_resumed_requests_repeat():
 def test_mutations_embed_the_reference_and_break_each_output():
     solve = "#!/bin/bash\necho 'it''s' > /root/a.txt\n"
     scripts = mutation_scripts(solve, ["/root/a.txt", "/root/b dir/c.txt"])
-    assert set(scripts) == {f"mutate-{k}-{i}" for k in ("delete", "truncate", "change") for i in (1, 2)}
+    assert set(scripts) == {f"mutate-{k}-{i}" for k in ("delete", "empty", "shape", "change") for i in (1, 2)}
     blob = re.search(r"echo '([A-Za-z0-9+/=]+)' \| base64 -d", scripts["mutate-change-2"]).group(1)
     assert base64.b64decode(blob).decode() == solve
-    assert "OUT='/root/b dir/c.txt'" in scripts["mutate-delete-2"] and 'rm -rf "$OUT"' in scripts["mutate-delete-2"]
+    assert "rm -rf '/root/b dir/c.txt'" in scripts["mutate-delete-2"]
     # Inputs emptied before the reference runs; a file fixed in place (also an output) is left alone.
     emptied = mutation_scripts(solve, ["/root/a.txt", "/app/main.c"], ["/data/in.txt", "/app/main.c"])[
         "mutate-inputs-emptied"]

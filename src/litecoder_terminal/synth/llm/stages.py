@@ -3,9 +3,7 @@ that runs on real containers when the model says `done`; a failing check goes ba
 
 from __future__ import annotations
 
-import base64
 import re
-import shlex
 import shutil
 import time
 from collections.abc import Callable
@@ -17,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from litecoder_terminal.agents import Agent, NopAgent, OracleAgent, ScriptAgent
 from litecoder_terminal.gates import Verdict, validate_task
+from litecoder_terminal.gates.battery import mutation_scripts
 from litecoder_terminal.llm import Completion, LLMClient, Usage
 from litecoder_terminal.sandbox import BuildError, DockerEngine
 from litecoder_terminal.synth.llm.tools import (
@@ -329,51 +328,6 @@ def check_solution(ctx: StageContext, action: dict) -> CheckResult:
 
 
 # ---- verifier: adversarial rounds ------------------------------------------------------------------------------
-
-_MUTATE_ONE_VALUE = r'''python3 - "$OUT" <<'LCT_PY'
-import re, sys
-p = sys.argv[1]
-try:
-    t = open(p, encoding="utf-8", errors="surrogateescape").read()
-except OSError:
-    sys.exit(0)
-m = re.search(r"\d", t)
-if m:
-    t = t[:m.start()] + str((int(m.group()) + 1) % 10) + t[m.end():]
-else:
-    lines = t.splitlines(True)
-    t = "".join(lines[:-1]) + "lct-mutated\n"
-open(p, "w", encoding="utf-8", errors="surrogateescape").write(t)
-LCT_PY
-'''
-
-
-def mutation_scripts(solve_sh: str, outputs: list[str], inputs: list[str] | None = None) -> dict[str, str]:
-    """Known-wrong solutions made from the reference: its outputs, then one of them deleted, emptied, or with
-    one value changed; and the inputs emptied before the reference runs (a verifier that recomputes the answer
-    from inputs the agent can edit passes that one). The reference is embedded (base64), since wrong solutions
-    run without /solution."""
-    blob = base64.b64encode(solve_sh.encode()).decode()
-    reference = (f"echo '{blob}' | base64 -d > /tmp/.lct-ref.sh\nbash /tmp/.lct-ref.sh >/dev/null 2>&1\n"
-                 "rm -f /tmp/.lct-ref.sh\n")
-    scripts = {}
-    for i, out in enumerate(outputs, 1):
-        for kind, what, cmd in (
-            ("delete", f"{out} deleted", 'rm -rf "$OUT"'),
-            ("truncate", f"{out} emptied", '[ -f "$OUT" ] && : > "$OUT"'),
-            ("change", f"one value of {out} changed", _MUTATE_ONE_VALUE),
-        ):
-            scripts[f"mutate-{kind}-{i}"] = (f"#!/bin/bash\n# Known wrong: the reference solution, then {what}.\n"
-                                             f"{reference}OUT={shlex.quote(out)}\n{cmd}\n")
-    # A file fixed in place is an output too: emptying it first is no attack, the reference rewrites it.
-    inputs = [p for p in inputs or [] if p not in outputs]
-    if inputs:
-        empty = "".join(f"if [ -d {q} ]; then find {q} -type f -exec truncate -s 0 {{}} +; else : > {q}; fi\n"
-                        for q in map(shlex.quote, inputs))
-        scripts["mutate-inputs-emptied"] = ("#!/bin/bash\n# Known wrong: the inputs emptied, then the reference "
-                                            f"solution run on them.\n{empty}{reference}")
-    return scripts
-
 
 def attack_messages(state: TaskState) -> list[dict]:
     """The red team's request: the task as a solver sees it (instruction, declared paths, the inputs as the

@@ -11,9 +11,9 @@ import random
 import re
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from litecoder_terminal.task import TaskConfig
 
@@ -33,6 +33,10 @@ TOOLBOX_LAYER = (
 )
 
 Difficulty = Literal["easy", "medium", "hard"]
+# How much the instruction tells: `full` names the files and the steps, `partial` names the files and the goal,
+# `symptom` states only what is wrong (or wanted) and the goal — files, cause and steps are found by looking.
+Specificity = Literal["full", "partial", "symptom"]
+SPECIFICITY_BY_LEVEL: dict[str, str] = {"easy": "full", "medium": "partial", "hard": "symptom"}
 
 
 class FamilyConfig(BaseModel):
@@ -40,6 +44,15 @@ class FamilyConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     difficulty: Difficulty = "medium"
+    # None: follows the difficulty (SPECIFICITY_BY_LEVEL)
+    specificity: Specificity | None = None
+    # Overrides of single knobs of the family's level table (kit.Levels), so a curriculum moves one knob at a time
+    knobs: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def specificity_in_force(self) -> str:
+        """The specificity in force."""
+        return self.specificity or SPECIFICITY_BY_LEVEL[self.difficulty]
 
 
 @dataclass
@@ -62,6 +75,9 @@ class TaskDraft:
     artifacts: list[str] | None = None
     # The verifier probes the agent's live container over a private network (reachable as host `agent`)
     probe_agent: bool = False
+    # Files or trees the agent must produce or change (each under an artifact): `[metadata.lct] outputs`, what the
+    # mutation battery (gates/battery.py) deletes, empties, blanks and alters after the reference solution.
+    outputs: list[str] | None = None
 
 
 @dataclass
@@ -103,14 +119,28 @@ def default_artifacts(dockerfile_body: str) -> list[str]:
 
 
 class TaskFamily:
-    """Base class of every procedural task family (one per file under synth/procedural/<domain>/)."""
+    """Base class of every procedural task family. A family on the kit lives in
+    synth/procedural/<domain>/<name>/family.py: its name and domain are read from that path (docs/families.md)."""
 
     name: ClassVar[str]
     domain: ClassVar[str]
+    folder: ClassVar[str | None] = None  # package of a kit family (its templates are package data there)
     title: ClassVar[str]
     multi_stage: ClassVar[bool] = False  # three or more dependent sub-goals, 15+ command reference solution
     interactive: ClassVar[bool] = False  # the agent must drive a live program or service
     Config: ClassVar[type[FamilyConfig]] = FamilyConfig
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        parts = cls.__module__.split(".")
+        if parts[-1] == "family" and len(parts) >= 3:
+            # the domain comes from the folder, the registered name is the folder's name: never repeated by hand
+            for attr, value in (("name", parts[-2]), ("domain", parts[-3])):
+                if attr in cls.__dict__ and cls.__dict__[attr] != value:
+                    raise TypeError(f"{cls.__module__}: {attr} {cls.__dict__[attr]!r} differs from its folder "
+                                    f"({value!r}); drop the attribute, the folder names it")
+                setattr(cls, attr, value)
+            cls.folder = cls.__module__.rsplit(".", 1)[0]
 
     def __init__(self, config: FamilyConfig | dict | None = None):
         self.config = config if isinstance(config, FamilyConfig) else self.Config.model_validate(config or {})
@@ -130,6 +160,11 @@ class TaskFamily:
                 raise ValueError(f"family {self.name}: draft lacks {required}")
         if sum(p.startswith("solution/wrong/") for p in draft.files) < 2:
             raise ValueError(f"family {self.name}: at least two known-wrong solutions are required")
+        if self.folder is not None:  # kit families: the alt-solution and mutation gates need these
+            if not any(re.fullmatch(r"solution/alt/[^/]+\.sh", p) for p in draft.files):
+                raise ValueError(f"family {self.name}: a kit family ships at least one solution/alt/*.sh")
+            if not draft.outputs:
+                raise ValueError(f"family {self.name}: a kit family declares its outputs (TaskDraft.outputs)")
         files = dict(draft.files)
         files["environment/Dockerfile"] = TOOLBOX_LAYER + draft.dockerfile_body.lstrip("\n")
         files["tests/test.sh"] = standard_test_sh()
@@ -137,6 +172,11 @@ class TaskFamily:
         artifacts = draft.artifacts if draft.artifacts is not None else default_artifacts(draft.dockerfile_body)
         if not artifacts or any(not a.startswith("/") or a.rstrip("/") in ("", "/") for a in artifacts):
             raise ValueError(f"family {self.name}: artifacts must be absolute paths below / (got {artifacts})")
+        outputs = sorted(set(draft.outputs or []))
+        for out in outputs:
+            if not any(out == a.rstrip("/") or out.startswith(a.rstrip("/") + "/") for a in artifacts):
+                raise ValueError(f"family {self.name}: output {out} lies under no artifact ({artifacts}): "
+                                 "the verifier would never see it")
         verifier: dict = {"timeout_sec": draft.verifier_timeout_sec, "environment_mode": "separate"}
         config = TaskConfig.model_validate({
             "schema_version": "1.4",
@@ -152,8 +192,15 @@ class TaskFamily:
                             "network_mode": "no-network"},
             "artifacts": sorted(set(artifacts)),
         })
+        lct: dict[str, Any] = {}
         if draft.probe_agent:
-            config.metadata["lct"] = {"probe_agent": True}
+            lct["probe_agent"] = True
+        if outputs:
+            lct["outputs"] = outputs
+        if self.folder is not None:
+            lct["specificity"] = self.config.specificity_in_force
+        if lct:
+            config.metadata["lct"] = lct
         return GeneratedTask(self.name, self.domain, self.config.difficulty, seed, draft.instruction.strip() + "\n",
                              config, files)
 
