@@ -37,21 +37,21 @@ def _zero(value):
     return value
 
 
-def _bump(value, done):
-    """One value changed: the first number (+1), else the first string (a character appended), else a boolean."""
+def _bump(value, done, kind):
+    """Change the first leaf of `kind` (number: +1, string: a character appended, boolean: negated)."""
     if done[0]:
         return value
     if isinstance(value, dict):
-        return {k: _bump(v, done) for k, v in value.items()}
+        return {k: _bump(v, done, kind) for k, v in value.items()}
     if isinstance(value, list):
-        return [_bump(v, done) for v in value]
-    if isinstance(value, bool):
+        return [_bump(v, done, kind) for v in value]
+    if kind == "bool" and isinstance(value, bool):
         done[0] = True
         return not value
-    if isinstance(value, (int, float)):
+    if kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
         done[0] = True
         return value + 1
-    if isinstance(value, str):
+    if kind == "string" and isinstance(value, str):
         done[0] = True
         return value + "x"
     return value
@@ -110,7 +110,10 @@ def change(path):
         value, is_json = _json(text)
         if is_json and isinstance(value, (dict, list)):
             done = [False]
-            new = _bump(value, done)
+            for kind in ("number", "string", "bool"):  # one value changed: a number first, if there is one
+                new = _bump(value, done, kind)
+                if done[0]:
+                    break
             if done[0]:
                 _write(p, json.dumps(new, indent=1).encode())
                 return True
