@@ -115,7 +115,9 @@ def test_image_map_substitutes_base_without_touching_task(engine, tmp_path):
     task = make_task(tmp_path, "mapped", dockerfile="FROM registry.invalid/team/base:1.0\n")
     before = (task / "environment" / "Dockerfile").read_text()
     unmapped = validate_task(task, engine, repeats=1, job_dir=tmp_path / "j1")
-    assert unmapped.verdict is Verdict.REJECTED and unmapped.reasons[0].gate == "build"
+    # an unreachable base image is infrastructure, not the task's fault: an error naming the way out
+    assert unmapped.verdict is Verdict.ERROR and unmapped.reasons[0].gate == "build"
+    assert "--image-map registry.invalid/team/base:1.0=" in unmapped.reasons[0].message
     v = validate_task(task, engine, repeats=1, job_dir=tmp_path / "j2",
                       image_map={"registry.invalid/team/base:1.0": "debian:bookworm-slim"})
     assert v.verdict is Verdict.ACCEPTED, v.reasons
