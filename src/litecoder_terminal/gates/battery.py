@@ -22,7 +22,9 @@ from litecoder_terminal.task import TaskConfig, TaskDir
 
 MUTATIONS = ("delete", "empty", "shape", "change")
 MUTATE_PATH = "/tmp/.lct-mutate.py"
-NOTHING_TO_MUTATE = 3  # mutate.py's exit code when an output had no value to change
+# The exit code of a mutation that could not be applied (no such output, no value to change, no python3 in the
+# image for shape/change): the output is as the reference left it, so that trial says nothing about the verifier.
+NOTHING_TO_MUTATE = 3
 
 
 def alt_solutions(task: TaskDir) -> list[Path]:
@@ -57,7 +59,7 @@ def mutation_command(kind: str, out: str, program: str = MUTATE_PATH) -> str:
         return (f"if [ -d {q} ]; then find {q} -mindepth 1 -maxdepth 1 -exec rm -rf {{}} +; "
                 f"elif [ -e {q} ]; then : > {q}; else exit {NOTHING_TO_MUTATE}; fi")
     if kind in ("shape", "change"):
-        return f"python3 {program} {kind} {q}"
+        return f"command -v python3 >/dev/null || exit {NOTHING_TO_MUTATE}; python3 {program} {kind} {q}"
     raise ValueError(f"unknown mutation {kind!r} (one of {', '.join(MUTATIONS)})")
 
 
