@@ -31,6 +31,30 @@ _MaxCostOpt = Annotated[Optional[float], typer.Option(help="hard budget in USD: 
 _MaxTurnsOpt = Annotated[int, typer.Option(help="terminus: turns before the run is cut (truncated)")]
 _ContextOpt = Annotated[int, typer.Option(help="terminus: summarise older turns beyond this estimate")]
 _TrialJobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="trials at once")]
+_ExecutorOpt = Annotated[str, typer.Option(help="local (threads on this machine's Docker engine) or ray (node-local "
+                                                "actors on a Ray cluster, docs/cluster.md)")]
+_RayAddressOpt = Annotated[Optional[str], typer.Option(help="--executor ray: the cluster to join (default: RAY_ADDRESS or a "
+                                                            "`ray start` on this machine, else a local one)")]
+
+
+def _executor(kind: str, engine: DockerEngine | None, jobs: int, ray_address: str | None):
+    """The executor the runner uses: threads on `engine`, or actors on a Ray cluster (each node its own engine)."""
+    from litecoder_terminal.runner.executors import EXECUTORS, ExecutorError, make_executor
+
+    if kind not in EXECUTORS:
+        raise typer.BadParameter(f"--executor {kind!r}: use {' or '.join(EXECUTORS)}")
+    try:
+        return make_executor(kind, engine=engine, jobs=jobs, ray_address=ray_address)
+    except ExecutorError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from e
+
+
+def _on_lost(progress_print):
+    def lost(event) -> None:
+        progress_print(f"[yellow]node lost:[/yellow] {event.node} ({event.cause}); item "
+                       f"{'resubmitted to another node' if event.retried else 'given up: infrastructure error'}")
+    return lost
 
 
 def _parse_image_map(items: list[str]) -> dict[str, str]:
@@ -74,6 +98,8 @@ def validate(
     job_dir: Annotated[Optional[Path], typer.Option(help="the job dir, in Harbor's layout: trial records and "
                                                           "ledger (reuse it to resume)")] = None,
     lint_only: Annotated[bool, typer.Option(help="only the static gate")] = False,
+    executor: _ExecutorOpt = "local",
+    ray_address: _RayAddressOpt = None,
 ) -> None:
     """Run the quality gates on tasks: lint, build, no-op=0, oracle=1 x repeats, wrong solutions=0."""
     mapping = _parse_image_map(image_map)
@@ -82,7 +108,8 @@ def validate(
         err.print("[red]error:[/red] no task dirs found")
         raise typer.Exit(2)
     job_dir = job_dir or Path("jobs") / time.strftime("validate-%Y%m%d-%H%M%S")
-    engine = None if lint_only else _engine()
+    engine = None if lint_only or executor == "ray" else _engine()
+    runner = _executor("local" if lint_only else executor, engine, jobs, ray_address)
     from litecoder_terminal.runner import validate_many
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -92,8 +119,10 @@ def validate(
         def done(v: TaskVerdict, resumed: bool) -> None:
             progress.update(bar, advance=1, description=f"{v.name}: {v.verdict.value}{' (ledger)' if resumed else ''}")
 
-        verdicts = validate_many(tasks, engine=engine, job_dir=job_dir, jobs=jobs, repeats=repeats,
-                                 image_map=mapping, lint_only=lint_only, on_done=done)
+        with runner:
+            verdicts = validate_many(tasks, engine=engine, job_dir=job_dir, jobs=jobs, repeats=repeats,
+                                     image_map=mapping, lint_only=lint_only, on_done=done, executor=runner,
+                                     on_lost=_on_lost(progress.console.print))
     console.print(_verdict_table(verdicts))
     accepted = sum(v.verdict is Verdict.ACCEPTED for v in verdicts)
     console.print(f"{accepted}/{len(verdicts)} accepted; trial records in {job_dir} (a Harbor job: "
@@ -585,6 +614,119 @@ def serve(
                                  "image_map": _parse_image_map(image_map)})
     err.print(f"serving {len(by_name)} task(s) on http://{host}:{port} (max {max_envs} envs)")
     uvicorn.run(api, host=host, port=port, log_level="warning")
+
+
+corpus_app = typer.Typer(help="Datasets of verified tasks: build (generate, validate, refill) and verify.",
+                         no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+
+@corpus_app.command("build")
+def corpus_build(
+    count: Annotated[int, typer.Option(help="accepted tasks wanted")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="the dataset dir (rerun with the same arguments to resume)")],
+    seed: Annotated[int, typer.Option(help="same arguments + same seed = the same corpus")] = 0,
+    repeats: Annotated[int, typer.Option(help="oracle runs per task, each in a fresh container")] = 3,
+    source: Annotated[str, typer.Option(help="procedural (lct generate) or synth (lct synth; needs --model)")] = "procedural",
+    domain: Annotated[str, typer.Option(help="a domain name, or all")] = "all",
+    name: Annotated[Optional[str], typer.Option(help="Harbor dataset name org/name (default lct/<out dir name>)")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="tasks validated at once (local; a local Ray node's slots)")] = 2,
+    executor: _ExecutorOpt = "local",
+    ray_address: _RayAddressOpt = None,
+    keep_images: Annotated[bool, typer.Option(help="keep each task's image after its verdict (default: removed)")] = False,
+    image_map: _ImageMapOpt = [],  # noqa: B006
+    model: _ModelOpt = None,
+    api_base: _ApiBaseOpt = None,
+    api_key_env: _ApiKeyEnvOpt = None,
+    max_cost: _MaxCostOpt = None,
+) -> None:
+    """Generate -> validate -> keep the accepted -> refill until COUNT are accepted; then tasks/, data/tasks.jsonl,
+    dataset.toml (Harbor digests), rl/manifest.jsonl and a README.md dataset card."""
+    from litecoder_terminal.runner.corpus import CorpusError, CorpusEvents, CorpusSettings, build_corpus
+
+    if count < 1:
+        raise typer.BadParameter("--count must be at least 1")
+    if source not in ("procedural", "synth"):
+        raise typer.BadParameter(f"--source {source!r}: use procedural or synth")
+    if source == "synth" and not model:
+        raise typer.BadParameter("--source synth needs --model (a LiteLLM model, e.g. hosted_vllm/Qwen/Qwen3-Coder-"
+                                 "480B-A35B-Instruct, with --api-base for your server); see docs/synth.md")
+    synth = {"model": model, "api_base": api_base, "api_key_env": api_key_env, "max_cost": max_cost} \
+        if source == "synth" else None
+    settings = CorpusSettings(out=out, count=count, seed=seed, repeats=repeats, source=source, domain=domain,
+                              name=name, keep_images=keep_images, image_map=_parse_image_map(image_map), synth=synth)
+    engine = _engine() if executor == "local" or source == "synth" else None
+    runner = _executor(executor, engine, jobs, ray_address)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as progress:
+        bar = progress.add_task("corpus", total=count)
+        seen = {"accepted": 0, "done": 0}
+
+        def on_round(r: int, n: int, need: int) -> None:
+            progress.console.print(f"round {r}: {n} candidate(s) for {need} still needed")
+
+        def on_verdict(o) -> None:
+            seen["done"] += 1
+            seen["accepted"] += o.verdict.verdict is Verdict.ACCEPTED
+            progress.update(bar, completed=min(count, seen["accepted"]), description=(
+                f"{o.verdict.name[:60]}: {o.verdict.verdict.value}{' (ledger)' if o.resumed else ''} | "
+                f"accepted {seen['accepted']} of {seen['done']} validated"))
+
+        try:
+            with runner:
+                stats = build_corpus(settings, executor=runner, engine=engine, events=CorpusEvents(
+                    round=on_round, verdict=on_verdict, lost=_on_lost(progress.console.print)))
+        except CorpusError as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(1) from e
+    g, d = stats["gates"], stats["disk"]
+    table = Table(title=f"lct corpus build → {out}")
+    table.add_column("statistic")
+    table.add_column("value", overflow="fold")
+    for k, v in (("accepted (kept)", stats["count"]), ("rounds", stats["rounds"]), ("generated", g["generated"]),
+                 ("validated", g["validated"]), ("accepted", g["accepted"]), ("rejected", g["rejected"]),
+                 ("errors (infra)", g["errors"]), ("rejected at", ", ".join(f"{a} {b}" for a, b in
+                                                                          sorted(g["rejected_at"].items())) or "-"),
+                 ("extra disk per image (median/max)",
+                  f"{(d['extra_median'] or 0) / 2**20:.2f} MB / {(d['extra_max'] or 0) / 2**20:.2f} MB "
+                  f"({d['measured']} measured, {d['images_removed']} removed)"),
+                 ("this run", f"{stats['wall_seconds_this_run']:.0f} s")):
+        table.add_row(k, str(v))
+    console.print(table)
+    console.print(f"dataset in {out}: tasks/, data/tasks.jsonl, dataset.toml, rl/manifest.jsonl, README.md")
+
+
+@corpus_app.command("verify")
+def corpus_verify(
+    path: Annotated[Path, typer.Argument(help="a dataset dir written by lct corpus build")],
+    sample: Annotated[int, typer.Option(help="tasks re-validated (0: digests only)")] = 3,
+    seed: Annotated[int, typer.Option(help="picks the sample")] = 0,
+    repeats: Annotated[int, typer.Option(help="oracle runs per sampled task")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="tasks validated at once")] = 2,
+    executor: _ExecutorOpt = "local",
+    ray_address: _RayAddressOpt = None,
+) -> None:
+    """Re-check every task's digest against dataset.toml (as Harbor computes it) and re-validate a sample."""
+    from litecoder_terminal.runner.corpus import verify_corpus
+
+    if not (path / "dataset.toml").is_file():
+        err.print(f"[red]error:[/red] {path / 'dataset.toml'}: missing (not a dataset from lct corpus build)")
+        raise typer.Exit(2)
+    engine = _engine() if sample and executor == "local" else None
+    runner = _executor(executor, engine, jobs, ray_address) if sample else None
+    try:
+        rep = verify_corpus(path, sample=sample, seed=seed, executor=runner, engine=engine, repeats=repeats)
+    finally:
+        if runner is not None:
+            runner.close()
+    for p in rep["digest_problems"]:
+        err.print(f"[red]digest:[/red] {p}")
+    for p in rep["not_accepted"]:
+        err.print(f"[red]re-validation:[/red] {p}")
+    console.print(f"{rep['tasks']} task digest(s) checked, {len(rep['digest_problems'])} problem(s); "
+                  f"{rep['revalidated']} re-validated ({', '.join(rep['sampled']) or '-'}), "
+                  f"{len(rep['not_accepted'])} not accepted" + (f"; job {rep['job_dir']}" if rep["job_dir"] else ""))
+    raise typer.Exit(0 if not rep["digest_problems"] and not rep["not_accepted"] else 1)
 
 
 def main() -> None:  # pragma: no cover
