@@ -75,16 +75,31 @@ def _engine(run_id: str | None = None) -> DockerEngine:
         raise typer.Exit(2) from e
 
 
+def _out() -> Console:
+    """stdout for tables: as wide as the terminal, and never wrapped when piped (a file or grep reads whole rows)."""
+    return console if console.is_terminal else Console(width=100_000, soft_wrap=True)
+
+
 def _verdict_table(verdicts: list[TaskVerdict]) -> Table:
     table = Table(title="lct validate")
     for col in ("task", "verdict", "gate", "reason", "trials", "seconds"):
         table.add_column(col, overflow="fold")
-    colors = {Verdict.ACCEPTED: "green", Verdict.REJECTED: "red", Verdict.ERROR: "yellow"}
+    colors = {Verdict.ACCEPTED: "green", Verdict.REJECTED: "red", Verdict.ERROR: "yellow", Verdict.UNVERIFIED: "cyan"}
     for v in verdicts:
         reason = v.reasons[0] if v.reasons else None
-        msg = reason.message.splitlines()[0][:160] if reason else ""
-        table.add_row(v.name, f"[{colors[v.verdict]}]{v.verdict.value}[/]", reason.gate if reason else "",
+        msg = reason.message.splitlines()[0][:300] if reason else ""
+        table.add_row(v.name, f"[{colors.get(v.verdict, 'white')}]{v.verdict.value}[/]", reason.gate if reason else "",
                       msg, str(len(v.trials)), f"{v.seconds:.1f}")
+    return table
+
+
+def _totals_table(title: str, totals: dict[str, dict[str, int]]) -> Table:
+    table = Table(title=title)
+    for col in ("by", "what", "tasks"):
+        table.add_column(col, overflow="fold")
+    for by, counts in totals.items():
+        for what, n in counts.items():
+            table.add_row(by, what, str(n))
     return table
 
 
@@ -100,6 +115,13 @@ def validate(
     lint_only: Annotated[bool, typer.Option(help="only the static gate")] = False,
     executor: _ExecutorOpt = "local",
     ray_address: _RayAddressOpt = None,
+    no_oracle: Annotated[bool, typer.Option(help="lint, build and no-op only: verdict `unverified` (automatic for "
+                                                 "tasks without a reference solution)")] = False,
+    allow_grading_network: Annotated[bool, typer.Option(help="run tasks whose test.sh downloads at grading time "
+                                                             "(LCT005 warning) as written, the verifier on the "
+                                                             "network the task gives it")] = False,
+    force_build: Annotated[bool, typer.Option(help="build environment/Dockerfile even when [environment] "
+                                                   "docker_image names a prebuilt image")] = False,
 ) -> None:
     """Run the quality gates on tasks: lint, build, no-op=0, oracle=1 x repeats, wrong solutions=0."""
     mapping = _parse_image_map(image_map)
@@ -119,18 +141,43 @@ def validate(
         def done(v: TaskVerdict, resumed: bool) -> None:
             progress.update(bar, advance=1, description=f"{v.name}: {v.verdict.value}{' (ledger)' if resumed else ''}")
 
+        gate_options = {k: v for k, v in (("no_oracle", no_oracle), ("allow_grading_network", allow_grading_network),
+                                          ("force_build", force_build)) if v}
+        extra = _gate_options_arg(validate_many, gate_options)
         with runner:
             verdicts = validate_many(tasks, engine=engine, job_dir=job_dir, jobs=jobs, repeats=repeats,
                                      image_map=mapping, lint_only=lint_only, on_done=done, executor=runner,
-                                     on_lost=_on_lost(progress.console.print))
-    console.print(_verdict_table(verdicts))
+                                     on_lost=_on_lost(progress.console.print), **extra)
+    from litecoder_terminal.gates.validate import verdict_totals
+
+    out = _out()
+    out.print(_verdict_table(verdicts))
+    totals = verdict_totals(verdicts)
+    out.print(_totals_table("totals", totals))
     accepted = sum(v.verdict is Verdict.ACCEPTED for v in verdicts)
-    console.print(f"{accepted}/{len(verdicts)} accepted; trial records in {job_dir} (a Harbor job: "
-                  f"`harbor view {job_dir.resolve().parent}`; `lct report {job_dir}` draws it)")
+    unverified = sum(v.verdict is Verdict.UNVERIFIED for v in verdicts)
+    out.print(f"{accepted}/{len(verdicts)} accepted" + (f", {unverified} unverified (no reference solution run)"
+                                                        if unverified else "")
+              + f"; trial records in {job_dir} (a Harbor job: `harbor view {job_dir.resolve().parent}`; "
+              f"`lct report {job_dir}` draws it)")
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps({"tasks": [v.model_dump(mode="json") for v in verdicts]}, indent=2))
-    raise typer.Exit(0 if accepted == len(verdicts) else 1)
+        report.write_text(json.dumps({"tasks": [v.model_dump(mode="json") for v in verdicts], "totals": totals},
+                                     indent=2))
+    raise typer.Exit(0 if accepted + (unverified if no_oracle else 0) == len(verdicts) else 1)
+
+
+def _gate_options_arg(validate_many, options: dict[str, bool]) -> dict:
+    """The runner's keyword for the gate options (no_oracle, allow_grading_network, force_build), when it has one."""
+    import inspect
+
+    if not options:
+        return {}
+    if "gate_options" in inspect.signature(validate_many).parameters:
+        return {"gate_options": options}
+    err.print(f"[red]error:[/red] this runner cannot pass {', '.join('--' + k.replace('_', '-') for k in options)} "
+              "to the gates yet (runner/jobs.py validate_many needs a gate_options argument)")
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -154,17 +201,72 @@ def report(
 
 
 @app.command()
-def lint(paths: Annotated[list[Path], typer.Argument(help="task dirs or trees of task dirs")]) -> None:
-    """Static checks only; prints every finding as CODE severity file:line: message."""
-    from litecoder_terminal.task.lint import has_errors, lint_task
+def lint(
+    paths: Annotated[list[Path], typer.Argument(help="task dirs or trees of task dirs")],
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document: findings per task and totals by code")]
+    = False,
+) -> None:
+    """Static checks only; prints every finding as CODE severity file:line: message, then totals by code."""
+    from litecoder_terminal.task.lint import RULES, has_errors, lint_task, totals_by_code
 
     bad = 0
-    for task in find_task_dirs(paths):
+    every = []
+    per_task = []
+    tasks = find_task_dirs(paths)
+    for task in tasks:
         findings = lint_task(task)
-        for f in findings:
-            console.print(str(f), markup=False, highlight=False)
+        every += findings
+        per_task.append({"task": str(task), "errors": has_errors(findings),
+                         "findings": [f.model_dump(mode="json") for f in findings]})
+        if not as_json:
+            for f in findings:
+                console.print(str(f), markup=False, highlight=False, soft_wrap=True)
         bad += has_errors(findings)
+    totals = totals_by_code(every)
+    if as_json:
+        print(json.dumps({"tasks": per_task, "totals": totals, "tasks_total": len(tasks), "tasks_with_errors": bad},
+                         indent=2))
+    else:
+        table = Table(title="lct lint totals")
+        for col in ("code", "rule", "errors", "warnings"):
+            table.add_column(col, overflow="fold")
+        for code, counts in totals.items():
+            table.add_row(code, RULES.get(code, ("", ""))[1], str(counts.get("error", 0)), str(counts.get("warning", 0)))
+        out = _out()
+        out.print(table)
+        out.print(f"{len(tasks) - bad}/{len(tasks)} task(s) without lint errors")
     raise typer.Exit(1 if bad else 0)
+
+
+@app.command()
+def offline(
+    paths: Annotated[list[Path], typer.Argument(help="task dirs or trees of task dirs")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="where the converted task dirs and offline-report.json go")],
+    resolve_pins: Annotated[bool, typer.Option(help="pin packages test.sh installs unpinned to the version pip "
+                                                    "resolves now (else they are reported)")] = True,
+) -> None:
+    """Rewrite Harbor tasks so grading needs no network: the verifier's tools baked into tests/Dockerfile (separate
+    verifier), test.sh without installers, artifacts declared; a report of what changed and what could not be."""
+    from litecoder_terminal.task.offline import convert_tasks
+
+    entries = convert_tasks(paths, out, resolve_pins=resolve_pins)
+    if not entries:
+        err.print("[red]error:[/red] no task dirs found")
+        raise typer.Exit(2)
+    table = Table(title="lct offline")
+    for col in ("task", "status", "changes", "not converted"):
+        table.add_column(col, overflow="fold")
+    colors = {"converted": "green", "copied": "white", "partial": "yellow", "failed": "red"}
+    for e in entries:
+        table.add_row(e.task, f"[{colors.get(e.status, 'white')}]{e.status}[/]", str(len(e.changes)),
+                      "; ".join(e.not_converted)[:400])
+    o = _out()
+    o.print(table)
+    from collections import Counter
+
+    counts = Counter(e.status for e in entries)
+    o.print(", ".join(f"{n} {k}" for k, n in counts.most_common()) + f"; report: {out / 'offline-report.json'}")
+    raise typer.Exit(1 if counts.get("failed") else 0)
 
 
 @app.command()
