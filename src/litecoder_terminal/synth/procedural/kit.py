@@ -167,8 +167,10 @@ class KitFamily(TaskFamily):
         return render(self.data(name), values, where=f"{self.folder}/data/{name}")
 
     def intro(self, rng: random.Random, **values: Any) -> str:
-        """The first sentence(s) of the instruction: one paragraph of data/intros.txt, chosen by the seed."""
-        return render(choose(rng, self.data("intros.txt")), values, where=f"{self.folder}/data/intros.txt")
+        """The first sentence(s) of the instruction: one paragraph of data/intros.txt, chosen by the seed (each
+        paragraph may use any of the values)."""
+        return render(choose(rng, self.data("intros.txt")), values, where=f"{self.folder}/data/intros.txt",
+                      allow_unused=True)
 
     def instruction(self, **values: Any) -> str:
         """data/instruction.<specificity>.md (full, partial or symptom), rendered: how much the task tells is one
