@@ -183,38 +183,44 @@ def validate_task(path: Path, engine: DockerEngine | None, *, repeats: int = 3, 
                                            seconds=r.seconds, error=r.error.cause if r.error else None,
                                            dir=str(trial_dir), steps=r.metadata.get("steps") if multi else None))
             summary, tail = verifier_evidence(trial_dir)
+            r.metadata["_evidence"] = _evidence(summary, tail)
+            # A host the verifier downloads from could not be reached (and the task gave it network): the
+            # network's fault, so whatever the trial scored is not a verdict on the task.
+            r.metadata["_unreachable"] = (_unreachable_line(trial_dir) if config.phase_network("verifier")
+                                          is not NetworkMode.NO_NETWORK else None)
             if r.status is TrialStatus.ERROR:
                 if r.error and r.error.kind is ErrorKind.INFRA:
                     raise _Stop(Verdict.ERROR, gate, f"{name} trial {n}: {r.error.cause}", "infrastructure")
                 cause = r.error.cause if r.error else "unknown"
-                if tail and _VERIFIER_UNREACHABLE.search(tail) and config.phase_network("verifier") is NetworkMode.PUBLIC:
-                    raise _Stop(Verdict.ERROR, gate, f"{name} trial {n}: the verifier could not reach a host it "
-                                f"downloads from ({cause}){_evidence(summary, tail)}", "verifier: host unreachable")
-                raise _Stop(Verdict.REJECTED, gate, f"{name} trial {n}: verifier gave no reward: {cause}"
-                            f"{_evidence(summary, tail)}", "verifier gave no reward")
-            r.metadata["_evidence"] = _evidence(summary, tail)
+                fail(r, gate, f"{name} trial {n}: verifier gave no reward: {cause}", "verifier gave no reward")
             return r
 
+        def fail(r: TrialResult, gate: str, message: str, kind: str) -> None:
+            unreachable = r.metadata.get("_unreachable")
+            if unreachable:
+                raise _Stop(Verdict.ERROR, gate, f"the verifier could not reach a host it downloads from "
+                            f"({unreachable!r}): infrastructure, not a verdict on the task ({message.splitlines()[0]})"
+                            f"{r.metadata['_evidence']}", "verifier: download host unreachable")
+            raise _Stop(Verdict.REJECTED, gate, message + r.metadata["_evidence"], kind)
+
         if multi:
-            _multi_step_gates(task, config, steps, trial, repeats, verify)
+            _multi_step_gates(task, config, steps, trial, fail, repeats, verify)
         else:
             r = trial("nop", NopAgent(), 1)
             if r.reward != 0:
-                raise _Stop(Verdict.REJECTED, "nop", f"doing nothing scores {r.reward} (must be 0)"
-                            f"{r.metadata['_evidence']}", "no-op scores > 0")
+                fail(r, "nop", f"doing nothing scores {r.reward} (must be 0)", "no-op scores > 0")
             if verify:
                 for i in range(1, repeats + 1):
                     r = trial("oracle", OracleAgent(), i)
                     if r.reward != 1:
                         why = f" ({'; '.join(r.tamper)})" if r.tamper else ""
-                        raise _Stop(Verdict.REJECTED, "oracle", f"reference solution scores {r.reward} on repeat "
-                                    f"{i} of {repeats} (must be 1 every time){why}{r.metadata['_evidence']}",
-                                    "oracle scores < 1")
+                        fail(r, "oracle", f"reference solution scores {r.reward} on repeat {i} of {repeats} (must "
+                             f"be 1 every time){why}", "oracle scores < 1")
                 for i, script in enumerate(task.wrong_solutions, 1):
                     r = trial("wrong", ScriptAgent(script), i)
                     if r.reward != 0:
-                        raise _Stop(Verdict.REJECTED, "wrong", f"known-wrong solution {script.name} scores "
-                                    f"{r.reward} (must be 0){r.metadata['_evidence']}", "wrong solution scores > 0")
+                        fail(r, "wrong", f"known-wrong solution {script.name} scores {r.reward} (must be 0)",
+                             "wrong solution scores > 0")
         if not verify:
             why = "--no-oracle" if no_oracle else "the task has no reference solution"
             raise _Stop(Verdict.UNVERIFIED, "oracle", f"lint, build and no-op passed; not shown solvable ({why})",
@@ -233,6 +239,17 @@ def validate_task(path: Path, engine: DockerEngine | None, *, repeats: int = 3, 
         out.reasons.append(GateReason(gate="internal", message=f"{type(e).__name__}: {e}", kind="internal"))
     out.seconds = round(time.monotonic() - t0, 3)
     return out
+
+
+def _unreachable_line(trial_dir: Path) -> str | None:
+    """The first line of the verifier's output (any step's) saying a download host could not be reached."""
+    outs = [trial_dir / "verifier" / "test-stdout.txt", *sorted((trial_dir / "steps").glob("*/verifier/test-stdout.txt"))]
+    for out in outs:
+        if out.is_file():
+            for line in strip_ansi(out.read_text(errors="replace")).splitlines():
+                if _VERIFIER_UNREACHABLE.search(line):
+                    return line.strip()[:200]
+    return None
 
 
 def _evidence(summary: str | None, tail: str) -> str:
@@ -293,7 +310,8 @@ def _preflight(engine: DockerEngine, task: TaskDir, config: TaskConfig, image_ma
                     f"(docker pull / docker load) or use {hint} ({'; '.join(causes)})", "base image missing")
 
 
-def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, repeats: int, verify: bool) -> None:
+def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, fail, repeats: int,
+                      verify: bool) -> None:
     """Per step k: the reference for steps before k, then doing nothing at k must score 0 at k; the reference at
     every step must score 1 at every step (and overall), `repeats` times; each `steps/<k>/solution/wrong/*.sh`
     after the reference for the steps before it must score 0 at k. Without references: no-op at every step."""
@@ -302,20 +320,20 @@ def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, repeats: 
         r = trial("nop", NopAgent(), 1)
         for rec in r.metadata.get("steps", []):
             if rec.get("reward") not in (0, None):
-                raise _Stop(Verdict.REJECTED, "nop", f"doing nothing scores {rec['reward']} at step "
-                            f"{rec['name']!r} (must be 0){r.metadata['_evidence']}", "no-op scores > 0")
+                fail(r, "nop", f"doing nothing scores {rec['reward']} at step "
+                            f"{rec['name']!r} (must be 0)", "no-op scores > 0")
         return
     for k in range(1, n_steps + 1):
         r = trial("nop", [OracleAgent()] * (k - 1) + [NopAgent()], k, stop_after=k)
         recs = r.metadata.get("steps", [])
         if len(recs) < k:
             stopped = recs[-1] if recs else {}
-            raise _Stop(Verdict.REJECTED, "oracle", f"reference solution of step {stopped.get('name')!r} does not "
+            fail(r, "oracle", f"reference solution of step {stopped.get('name')!r} does not "
                         f"reach its min_reward ({stopped.get('stopped')}), so step {steps[k - 1].step_name!r} "
-                        f"never runs{r.metadata['_evidence']}", "oracle scores < 1")
+                        f"never runs", "oracle scores < 1")
         if recs[-1].get("reward") != 0:
-            raise _Stop(Verdict.REJECTED, "nop", f"doing nothing at step {recs[-1]['name']!r} (after the reference "
-                        f"for the steps before) scores {recs[-1]['reward']} (must be 0){r.metadata['_evidence']}",
+            fail(r, "nop", f"doing nothing at step {recs[-1]['name']!r} (after the reference "
+                        f"for the steps before) scores {recs[-1]['reward']} (must be 0)",
                         "no-op scores > 0")
     for i in range(1, repeats + 1):
         r = trial("oracle", OracleAgent(), i)
@@ -323,8 +341,8 @@ def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, repeats: 
         if low or len(r.metadata.get("steps", [])) != n_steps or r.reward != 1:
             where = (f" at step {low[0]['name']!r} ({low[0]['reward']})" if low else
                      f" (only {len(r.metadata.get('steps', []))} of {n_steps} steps ran)")
-            raise _Stop(Verdict.REJECTED, "oracle", f"reference solution scores {r.reward} on repeat {i} of "
-                        f"{repeats}{where} (must be 1 at every step, every time){r.metadata['_evidence']}",
+            fail(r, "oracle", f"reference solution scores {r.reward} on repeat {i} of "
+                        f"{repeats}{where} (must be 1 at every step, every time)",
                         "oracle scores < 1")
     for k, step in enumerate(steps, 1):
         own = step.dir / "solution" / "wrong"
@@ -332,8 +350,8 @@ def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, repeats: 
             r = trial("wrong", [OracleAgent()] * (k - 1) + [ScriptAgent(script)], k * 100 + j, stop_after=k)
             rec = r.metadata.get("steps", [])[-1]
             if rec.get("reward") != 0:
-                raise _Stop(Verdict.REJECTED, "wrong", f"known-wrong solution {script.name} of step "
-                            f"{step.step_name!r} scores {rec.get('reward')} (must be 0){r.metadata['_evidence']}",
+                fail(r, "wrong", f"known-wrong solution {script.name} of step "
+                            f"{step.step_name!r} scores {rec.get('reward')} (must be 0)",
                             "wrong solution scores > 0")
 
 

@@ -384,7 +384,7 @@ def verifier_dockerfile(env_part: str, user: str | None, requirements: list[str]
 
 # ---- artifacts ----------------------------------------------------------------------------------------------------
 
-_ABS_PATH = re.compile(r"""(?<![\w.$])(/(?:[A-Za-z0-9_.@+-]+/?)+)""")
+_ABS_PATH = re.compile(r"""(?<![\w.$:/~-])(/(?:[A-Za-z0-9_.@+-]+/?)+)""")
 
 
 def _workdir(task: TaskDir, config) -> str | None:
@@ -500,7 +500,7 @@ def convert_task(src: Path, out_root: Path, *, resolve_pins: bool = True) -> Off
         reqs = [PurePosixPath(r).name for r in rw.requirement_files if (task.tests_dir / PurePosixPath(r).name).is_file()]
         out.verifier_dockerfile_path.write_text(verifier_dockerfile(env_part, user, requirements, rw.apt, reqs, entries))
         entry.changes.append(f"tests/Dockerfile: the environment replayed + {VENV} with {', '.join(requirements)}")
-        artifacts, notes = guess_artifacts(task, config, [task.tests_dir])
+        artifacts, notes = guess_artifacts(task, config, [out.tests_dir])
         entry.not_converted += notes
         _rewrite_config(out, config, artifacts, offline=not rw.unconverted, entry=entry)
         entry.status = "partial" if rw.unconverted else "converted"
