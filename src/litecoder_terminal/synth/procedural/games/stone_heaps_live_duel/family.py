@@ -4,46 +4,16 @@ from __future__ import annotations
 
 import json
 import random
+from importlib import resources
 
 from litecoder_terminal.synth.procedural import kit
 
+from .heaps_rules import grundy as grundy_table
+from .heaps_rules import legal_moves as moves
+from .heaps_rules import play as apply
+
 THEMES = [("stones", "STONE HEAPS", "stones", "heap"), ("matches", "MATCHSTICKS", "matches", "pile"),
           ("pebbles", "PEBBLE DUEL", "pebbles", "pile")]
-
-
-# Rules for the build-time checks (the game and the verifier carry their own copies).
-
-def moves(heaps: list[int], take: list[int], split: bool) -> list[tuple]:
-    out = []
-    for i, n in enumerate(heaps):
-        out += [("take", i, k) for k in take if k <= n]
-        if split:
-            out += [("split", i, a) for a in range(1, n) if a < n - a]
-    return out
-
-
-def apply(heaps: list[int], mv: tuple) -> list[int]:
-    kind, i, x = mv
-    new = list(heaps)
-    if kind == "take":
-        new[i] -= x
-    else:
-        new[i] -= x
-        new.append(x)
-    return new
-
-
-def grundy_table(take: list[int], split: bool, upto: int) -> list[int]:
-    g = []
-    for n in range(upto + 1):
-        opts = {g[n - k] for k in take if k <= n}
-        if split:
-            opts |= {g[a] ^ g[n - a] for a in range(1, n) if a < n - a}
-        m = 0
-        while m in opts:
-            m += 1
-        g.append(m)
-    return g
 
 
 def bot_move(heaps, take, split, g):
@@ -91,6 +61,12 @@ def greedy_player(take, split):
             return None
         return max((m for m in legal if m[0] == "take"), key=lambda m: (m[2], heaps[m[1]], -m[1]), default=legal[0])
     return choose
+
+
+def rules_source() -> str:
+    """heaps_rules.py's functions as text (its docstring cut), for the game and the player."""
+    text = resources.files(__package__).joinpath("heaps_rules.py").read_text()
+    return text[text.index("def "):].rstrip()
 
 
 class StoneHeapsLiveDuel(kit.KitFamily):
@@ -143,14 +119,16 @@ class StoneHeapsLiveDuel(kit.KitFamily):
         game = f"/app/{prog}.py"
         rules_path = f"/app/{prog}.rules.json"
         files: dict[str, str | bytes] = {
-            f"environment/app/{prog}.py": self.template("game.py", title=title, item=item, heap=heap, log=log),
+            f"environment/app/{prog}.py": self.template("game.py", title=title, item=item, heap=heap, log=log,
+                                                        heaps_rules=rules_source()),
             f"environment/app/{prog}.rules.json": json.dumps({"rounds": rounds}, indent=1) + "\n",
         }
         knobs = {"play": kit.Knob(f"python3 /tmp/heaps_player.py {game} grundy",
                                   f"python3 /tmp/heaps_player.py {game} plain || true",
                                   "plays textbook Nim (XOR of heap sizes), ignoring the round's move rules")}
         files |= self.solver(knobs).files({"game": game, "rules": rules_path, "log": log,
-                                           "player": self.data("player.py").rstrip()}, {"plain_nim_xor": "play"})
+                                           "player": self.template("player.py", heaps_rules=rules_source()).rstrip()},
+                                          {"plain_nim_xor": "play"})
         files["solution/wrong/forged_log.sh"] = self.template("wrong_forged_log.sh", log=log)
         files |= self.alt_solutions(game=game)
         files |= self.verifier(log=log)

@@ -3,31 +3,7 @@ import re, subprocess, sys
 GAME, STRATEGY = sys.argv[1], sys.argv[2]
 
 
-def legal(heaps, take, split):
-    out = []
-    for i, n in enumerate(heaps):
-        out += [("take", i, k) for k in take if k <= n]
-        if split:
-            out += [("split", i, a) for a in range(1, n) if a < n - a]
-    return out
-
-
-def after(heaps, mv):
-    h = list(heaps)
-    h[mv[1]] -= mv[2]
-    if mv[0] == "split":
-        h.append(mv[2])
-    return h
-
-
-def grundy(take, split, upto):
-    g = []
-    for n in range(upto + 1):
-        s = {g[n - k] for k in take if k <= n}
-        if split:
-            s |= {g[a] ^ g[n - a] for a in range(1, n) if a < n - a}
-        g.append(min(set(range(len(s) + 2)) - s))
-    return g
+@@heaps_rules@@
 
 
 proc = subprocess.Popen(["python3", GAME], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
@@ -43,11 +19,11 @@ for line in proc.stdout:
     m = re.search(r"\w+s: ([\d ]+)$", line.strip())
     if m and take is not None:
         heaps = [int(x) for x in m.group(1).split()]
-        options = legal(heaps, take, split)
+        options = legal_moves(heaps, take, split)
         choice = options[0]
         for mv in options:
             x = 0
-            for n in after(heaps, mv):
+            for n in play(heaps, mv):
                 x ^= (g[n] if STRATEGY == "grundy" else n)
             if x == 0:
                 choice = mv
