@@ -313,6 +313,11 @@ def generate(
     difficulty: Annotated[list[str], typer.Option(help="easy/medium/hard (repeatable; default: cycle all)")] = [],  # noqa: B006
     per_family: Annotated[Optional[int], typer.Option(help="instead of --count: this many tasks of every family")] = None,
     spec: Annotated[list[Path], typer.Option(help="extra domain specification YAML (repeatable)")] = [],  # noqa: B006
+    compose: Annotated[Optional[int], typer.Option(
+        "--compose", help="stages per task: K families of the domain(s) in one environment (1: no composition; "
+                          "default: easy 1, medium 2, hard 2-4)")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        help="sampling processes (default: one per CPU for 64+ slots); the output does not depend on it")] = None,
 ) -> None:
     """Write procedurally generated task dirs (no LLM) and a manifest."""
     from litecoder_terminal.spec import SpecError, load_specs
@@ -333,7 +338,7 @@ def generate(
     t0 = time.monotonic()
     try:
         rep = run_generate(out, domain=domain, count=count, seed=seed, difficulties=difficulty or None,
-                           per_family=per_family)
+                           per_family=per_family, compose_k=compose, workers=workers)
     except ValueError as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from e
@@ -342,6 +347,8 @@ def generate(
     console.print(f"wrote {rep.written} task dirs to {out} in {time.monotonic() - t0:.2f}s "
               f"({rep.near_duplicates} near-duplicate samples rejected, {len(rep.failures)} failed samples "
               f"resampled); diversity {rep.diversity:.3f} (1 - mean pairwise 3-gram Jaccard); manifest {rep.manifest}")
+    if any(k > 1 for k in rep.stages):
+        console.print("tasks by stages: " + ", ".join(f"{k}: {n}" for k, n in sorted(rep.stages.items())))
     if rep.failures:
         by_family: dict[str, int] = {}
         for f in rep.failures:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import re
 
 from datasketch import MinHash, MinHashLSH
@@ -30,7 +31,16 @@ class NearDuplicateFilter:
         self.hashes: dict[str, MinHash] = {}
 
     def admit(self, key: str, text: str) -> bool:
-        m = minhash(text)
+        return self._admit(key, minhash(text))
+
+    def admit_minhash(self, key: str, hashvalues) -> bool:
+        """The same decision from the text's MinHash values (`minhash(text).hashvalues`, computed elsewhere, e.g.
+        in the worker process that made the text)."""
+        scheme = getattr(MinHash(num_perm=1, seed=1), "scheme", None)  # datasketch >= 2 asks for it
+        extra = {"scheme": scheme} if scheme is not None else {}
+        return self._admit(key, MinHash(num_perm=NUM_PERM, seed=1, hashvalues=hashvalues, **extra))
+
+    def _admit(self, key: str, m: MinHash) -> bool:
         for other in self.lsh.query(m):
             if m.jaccard(self.hashes[other]) >= self.threshold:
                 return False
@@ -40,10 +50,28 @@ class NearDuplicateFilter:
 
 
 def diversity(texts: list[str], max_pairs: int = 20000) -> float:
-    """1 - mean pairwise Jaccard similarity of word 3-gram shingles (1.0: no shared phrasing at all)."""
-    sets = [shingles(t) for t in texts]
-    pairs = list(itertools.islice(itertools.combinations(range(len(sets)), 2), max_pairs))
-    if not pairs:
+    """1 - mean pairwise Jaccard similarity of word 3-gram shingles (1.0: no shared phrasing at all). Over every
+    pair when there are at most `max_pairs`, else over `max_pairs` pairs drawn uniformly (a fixed seed: the same
+    texts give the same figure)."""
+    n = len(texts)
+    total = n * (n - 1) // 2
+    if total == 0:
         return 1.0
-    sim = sum(len(sets[a] & sets[b]) / max(1, len(sets[a] | sets[b])) for a, b in pairs) / len(pairs)
+    if total <= max_pairs:
+        pairs = list(itertools.combinations(range(n), 2))
+    else:
+        rng = random.Random(0)
+        pairs = []
+        while len(pairs) < max_pairs:
+            a, b = rng.randrange(n), rng.randrange(n)
+            if a != b:
+                pairs.append((a, b))
+    cache: dict[int, set[str]] = {}
+
+    def sh(i: int) -> set[str]:
+        if i not in cache:
+            cache[i] = shingles(texts[i])
+        return cache[i]
+
+    sim = sum(len(sh(a) & sh(b)) / max(1, len(sh(a) | sh(b))) for a, b in pairs) / len(pairs)
     return round(1 - sim, 4)
