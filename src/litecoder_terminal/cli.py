@@ -417,9 +417,10 @@ _DeadlineOpt = Annotated[str, typer.Option(help="terminus: what the task's agent
 def _rollout(tasks: list[Path], agent: str, model: str | None, api_base: str | None, api_key_env: str | None,
              temperature: float, max_turns: int, context_tokens: int, attempts: int, jobs: int, out: Path,
              image_map: list[str], max_cost: float | None, timeout: float = 300.0, max_output_tokens: int = 4096,
-             max_total_tokens: int | None = None, deadline: str = "wall") -> dict:
+             max_total_tokens: int | None = None, deadline: str = "wall", executor: str = "local",
+             ray_address: str | None = None) -> dict:
     from litecoder_terminal.agents import agent_from_spec
-    from litecoder_terminal.runner.rollout import run_rollout
+    from litecoder_terminal.runner.rollout import AgentFactory, run_rollout
 
     paths = find_task_dirs(tasks)
     if not paths:
@@ -451,7 +452,13 @@ def _rollout(tasks: list[Path], agent: str, model: str | None, api_base: str | N
         make(1)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
-    engine = _engine()
+    if executor == "ray":  # trials run on other nodes: the agent travels as a picklable factory
+        make = AgentFactory(agent) if llm is None else AgentFactory(
+            agent, llm=llm.config.model_dump(), cache=str((out / "llm-cache.sqlite").resolve()), max_cost=max_cost,
+            max_total_tokens=max_total_tokens,
+            settings={"max_turns": max_turns, "context_tokens": context_tokens, "deadline": deadline})
+    engine = _engine() if executor == "local" else None
+    runner = _executor(executor, engine, jobs, ray_address)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=False) as progress:
         bar = progress.add_task("rollout", total=len(paths) * attempts)
@@ -461,8 +468,10 @@ def _rollout(tasks: list[Path], agent: str, model: str | None, api_base: str | N
             progress.update(bar, advance=1,
                             description=f"{rec.task}#{rec.attempt}: {what}{' (ledger)' if resumed else ''}")
 
-        summary = run_rollout(paths, make, agent_key=key, engine=engine, out_dir=out, attempts=attempts, jobs=jobs,
-                              image_map=_parse_image_map(image_map), on_done=done)
+        with runner:
+            summary = run_rollout(paths, make, agent_key=key, engine=engine, out_dir=out, attempts=attempts,
+                                  jobs=jobs, image_map=_parse_image_map(image_map), on_done=done, executor=runner,
+                                  on_lost=_on_lost(progress.console.print))
     table = Table(title=f"lct rollout: {agent}{' ' + model if model else ''}")
     ks = [k for k in ("1", "2", "5", "10", str(attempts)) if int(k) <= attempts]
     ks = list(dict.fromkeys(ks))
@@ -505,10 +514,13 @@ def rollout(
     timeout: _TimeoutOpt = 300.0,
     max_output_tokens: _MaxOutputOpt = 4096,
     deadline: _DeadlineOpt = "wall",
+    executor: _ExecutorOpt = "local",
+    ray_address: _RayAddressOpt = None,
 ) -> None:
     """K attempts of an agent on tasks: trials with ATIF trajectories, rewards, pass@k, tokens; resumable."""
     summary = _rollout(tasks, agent, model, api_base, api_key_env, temperature, max_turns, context_tokens, attempts,
-                       jobs, out, image_map, max_cost, timeout, max_output_tokens, max_total_tokens, deadline)
+                       jobs, out, image_map, max_cost, timeout, max_output_tokens, max_total_tokens, deadline,
+                       executor, ray_address)
     raise typer.Exit(0 if summary["overall"]["errors"] == 0 else 1)
 
 
@@ -531,12 +543,15 @@ def calibrate(
     timeout: _TimeoutOpt = 300.0,
     max_output_tokens: _MaxOutputOpt = 4096,
     deadline: _DeadlineOpt = "wall",
+    executor: _ExecutorOpt = "local",
+    ray_address: _RayAddressOpt = None,
 ) -> None:
     """Pass rate per task (K attempts), written to OUT/calibration.jsonl for `lct export rl --calibration`."""
     from litecoder_terminal.runner.rollout import calibration_rows
 
     summary = _rollout(tasks, agent, model, api_base, api_key_env, temperature, max_turns, context_tokens, attempts,
-                       jobs, out, image_map, max_cost, timeout, max_output_tokens, max_total_tokens, deadline)
+                       jobs, out, image_map, max_cost, timeout, max_output_tokens, max_total_tokens, deadline,
+                       executor, ray_address)
     rows = calibration_rows(summary)
     (out / "calibration.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     console.print(f"pass rates of {len(rows)} task(s) in {out / 'calibration.jsonl'}")

@@ -87,8 +87,11 @@ def package_files(task_dir: Path) -> list[Path]:
 
         visit(root)
     gitignore = task_dir / ".gitignore"
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", gitignore.read_text().splitlines() if gitignore.exists()
-                                        else _DEFAULT_IGNORES)
+    lines = gitignore.read_text().splitlines() if gitignore.exists() else _DEFAULT_IGNORES
+    try:  # Harbor uses pathspec's "gitignore" patterns; older pathspec releases call them "gitwildmatch"
+        spec = pathspec.PathSpec.from_lines("gitignore", lines)
+    except (KeyError, LookupError):
+        spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
     files = [f for f in files if not spec.match_file(f.relative_to(task_dir).as_posix())]
     return sorted(files, key=lambda p: p.relative_to(task_dir).as_posix())
 

@@ -50,6 +50,17 @@ class NodeContext:
         self._images: dict[str, int] = {}
         self._lock = threading.Lock()
         self.layers: set[str] = set()  # layer chain hashes of the task images measured on this node
+        self._memo: dict[str, Any] = {}
+        self._memo_locks: dict[str, threading.Lock] = {}
+
+    def once(self, key: str, make: Callable[[], Any]) -> Any:
+        """`make()` once per key on this node (e.g. a task's image build); concurrent callers wait for it."""
+        with self._lock:
+            lock = self._memo_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = make()
+            return self._memo[key]
 
     def register_layers(self, chain: list[str]) -> tuple[set[str], bool]:
         """Record an image's layer chain; returns (the chain hashes this node had seen before, whether this image
@@ -91,9 +102,9 @@ class Executor:
     def run(self, fn: Callable[[NodeContext, Any], Any], items: list[Any], *,
             lost_result: Callable[[Any, str], Any], on_lost: Callable[[Lost], None] | None = None,
             job_dir: Path | None = None, ship_paths: Callable[[Any], list[Path]] | None = None,
-            result_paths: Callable[[Any], list[Path]] | None = None) -> Iterator[tuple[int, Any]]:
+            result_paths: Callable[[Any, Any], list[Path]] | None = None) -> Iterator[tuple[int, Any]]:
         """`job_dir`: where results write (trial dirs); `ship_paths(item)`: the item's input dirs and
-        `result_paths(result)`: what it wrote, both moved only when a node does not share the job dir."""
+        `result_paths(item, result)`: what it wrote, both moved only when a node does not share the job dir."""
         raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:
@@ -173,17 +184,18 @@ def untar_paths(data: bytes, root: Path = Path("/")) -> None:
 class _NodeWorker:
     """The node-local actor: one per node, owning the node's Docker engine; `slots` calls run at once."""
 
-    def __init__(self, run_id: str, node_name: str):
-        self.node = NodeContext(DockerEngine(run_id=run_id), node_name)
+    def __init__(self, run_id: str, node_name: str, engine_factory: Callable[[str], Any] | None = None):
+        self.node = NodeContext((engine_factory or _docker_engine)(run_id), node_name)
         self.run_id = run_id
 
     def ready(self) -> str:
         return self.node.node
 
     def call(self, fn, item, ship_in: tuple[list[str], bytes] | None, job_dir: str | None, marker: str | None,
-             result_paths: Callable[[Any], list[Path]] | None):
-        """Run `fn(node, item)`; returns (result, tar of what it wrote, or None where the job dir is shared)."""
-        shared = marker is None or (job_dir is not None and (Path(job_dir) / marker).exists())
+             result_paths: Callable[[Any, Any], list[Path]] | None):
+        """Run `fn(node, item)`; returns (result, tar of what it wrote, or None where the job dir is shared).
+        `marker` None: shared; "" : not shared (forced); else shared when the marker file is seen here."""
+        shared = marker is None or (bool(marker) and job_dir is not None and (Path(job_dir) / marker).exists())
         if shared:
             return fn(self.node, item), None
         inputs = [Path(p) for p in ship_in[0]] if ship_in else []
@@ -191,7 +203,7 @@ class _NodeWorker:
             untar_paths(ship_in[1])
         try:
             result = fn(self.node, item)
-            written = [Path(p) for p in (result_paths(result) if result_paths else [])]
+            written = [Path(p) for p in (result_paths(item, result) if result_paths else [])]
             return result, tar_paths(written)
         finally:  # the node keeps nothing of a job it does not share with the driver
             for p in inputs + (written if "written" in locals() else []):
@@ -199,6 +211,10 @@ class _NodeWorker:
 
     def shutdown(self) -> int:
         return self.node.engine.remove_run_containers()
+
+
+def _docker_engine(run_id: str) -> DockerEngine:
+    return DockerEngine(run_id=run_id)
 
 
 @dataclass
@@ -223,6 +239,8 @@ class RayExecutor(Executor):
     node_retries: int = 3
     wait_for_nodes_sec: float = 120.0
     init_kwargs: dict[str, Any] = field(default_factory=dict)
+    shared_fs: bool | None = None  # None: each node checks for the job dir's marker; False: always ship
+    engine_factory: Callable[[str], Any] | None = None  # run_id -> engine, made on the node (default: DockerEngine)
     name: str = "ray"
 
     def __post_init__(self) -> None:
@@ -268,7 +286,7 @@ class RayExecutor(Executor):
                 handle = self._remote_cls.options(
                     resources={DOCKER_RESOURCE: slots}, max_concurrency=slots, max_restarts=0,
                     scheduling_strategy=NodeAffinitySchedulingStrategy(nid, soft=False),
-                ).remote(f"{self.run_id}-{nid[:8]}", name)
+                ).remote(f"{self.run_id}-{nid[:8]}", name, self.engine_factory)
                 created.append(_Actor(nid, name, slots, handle))
             for a in created:
                 try:
@@ -297,7 +315,9 @@ class RayExecutor(Executor):
     # -- work ----------------------------------------------------------------------------------------------
     def run(self, fn, items, *, lost_result, on_lost=None, job_dir=None, ship_paths=None, result_paths=None):
         marker = None
-        if job_dir is not None:  # a node that sees this file shares the driver's job dir
+        if job_dir is not None and self.shared_fs is False:
+            job_dir, marker = Path(job_dir).resolve(), ""
+        elif job_dir is not None:  # a node that sees this file shares the driver's job dir
             job_dir = Path(job_dir).resolve()
             job_dir.mkdir(parents=True, exist_ok=True)
             marker = f"{FS_MARKER}-{self.run_id}"
@@ -305,7 +325,7 @@ class RayExecutor(Executor):
         try:
             yield from self._run(fn, items, lost_result, on_lost, job_dir, marker, ship_paths, result_paths)
         finally:
-            if marker is not None:
+            if marker:
                 (job_dir / marker).unlink(missing_ok=True)
 
     def _run(self, fn, items, lost_result, on_lost, job_dir, marker, ship_paths, result_paths):
@@ -384,6 +404,15 @@ class RayExecutor(Executor):
             except Exception:  # noqa: BLE001 - a dead node's containers are `lct gc`'s job there
                 pass
             ray.kill(a.handle)
+        dead = [f"{self.run_id}-{a.node_id[:8]}" for a in self._actors.values() if not a.alive]
+        if dead and self.engine_factory is None:  # a lost node's containers, when its engine is also ours
+            try:
+                engine = DockerEngine(run_id=self.run_id)
+                for run_id in dead:
+                    engine.run_id = run_id
+                    engine.remove_run_containers()
+            except Exception:  # noqa: BLE001 - no engine here (a real cluster): `lct gc` on that node
+                pass
         self._actors.clear()
         if self._owns_ray and ray.is_initialized():
             ray.shutdown()

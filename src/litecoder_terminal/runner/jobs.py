@@ -119,7 +119,7 @@ def validate_on_node(node: NodeContext | None, req: ValidateRequest) -> Validate
     return out
 
 
-def _written(outcome: ValidateOutcome) -> list[Path]:
+def _written(req: ValidateRequest, outcome: ValidateOutcome) -> list[Path]:
     """What a verdict wrote into the job dir: its trial dirs and its build logs."""
     v = outcome.verdict
     paths = [Path(t.dir) for t in v.trials]

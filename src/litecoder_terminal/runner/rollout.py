@@ -16,7 +16,7 @@ import shutil
 import threading
 from datetime import datetime, timezone
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from litecoder_terminal.agents import Agent
 from litecoder_terminal.export.rl import task_meta
+from litecoder_terminal.runner.executors import Executor, LocalExecutor, Lost, NodeContext
 from litecoder_terminal.runner.layout import HarborJob, build_log_dir, load_trial, rollout_trial_name, stamp_trial
 from litecoder_terminal.sandbox import BuildError, DockerEngine
 from litecoder_terminal.store import RecordStore
@@ -109,14 +110,115 @@ def _names(tasks: list[TaskDir]) -> list[str]:
     return [t.name if counts[t.name] == 1 else f"{t.name}-{t.content_hash()[:8]}" for t in tasks]
 
 
-def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, agent_key: str, engine: DockerEngine,
-                out_dir: Path, attempts: int = 1, jobs: int = 2, image_map: dict[str, str] | None = None,
-                success_threshold: float = 1.0,
+@dataclass
+class AgentFactory:
+    """A picklable `make_agent` for executors that run trials on other nodes: the agent by name, and for terminus
+    an LLM client made once per worker process (its cache file `cache`, its own share of the budget)."""
+
+    spec: str
+    llm: dict[str, Any] | None = None  # LLMConfig fields
+    cache: str | None = None
+    max_cost: float | None = None
+    max_total_tokens: int | None = None
+    settings: dict[str, Any] = field(default_factory=dict)  # TerminusAgent settings (max_turns, ...)
+
+    def __call__(self, attempt: int) -> Agent:
+        from litecoder_terminal.agents import agent_from_spec
+
+        if self.llm is None:
+            return agent_from_spec(self.spec)
+        return agent_from_spec(self.spec, llm=self._client(), salt=f"attempt-{attempt}", **self.settings)
+
+    def _client(self):
+        key = json.dumps([self.llm, self.cache, self.max_cost, self.max_total_tokens], sort_keys=True, default=str)
+        with _CLIENTS_LOCK:
+            if key not in _CLIENTS:
+                from litecoder_terminal.llm import Budget, LLMCache, LLMClient, LLMConfig
+
+                _CLIENTS[key] = LLMClient(LLMConfig(**self.llm), cache=LLMCache(Path(self.cache)) if self.cache else None,
+                                          budget=Budget(max_cost=self.max_cost, max_tokens=self.max_total_tokens))
+            return _CLIENTS[key]
+
+
+_CLIENTS: dict[str, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+@dataclass
+class RolloutRequest:
+    """One (task, attempt) for a node."""
+
+    path: str
+    name: str
+    content_hash: str
+    attempt: int
+    out_dir: str
+    agent_key: str
+    job_id: str
+    make_agent: Callable[[int], Agent]
+    image_map: dict[str, str] = field(default_factory=dict)
+    shown_path: str | None = None  # the task and job dir as the caller named them, for the records
+    shown_out: str | None = None
+
+
+def rollout_on_node(node: NodeContext, req: RolloutRequest) -> TrialRecord:
+    """One trial on the node's engine; the task's images are built once per node (content-hash tags)."""
+    engine = node.engine
+    task = TaskDir(Path(req.path))
+    out_dir = Path(req.out_dir)
+    trial_dir = out_dir / rollout_trial_name(req.name, req.attempt)
+    shutil.rmtree(trial_dir, ignore_errors=True)  # an unfinished attempt starts clean
+    base = {"task": req.name, "path": req.shown_path or str(task.root), "attempt": req.attempt,
+            "trial_dir": str(Path(req.shown_out or out_dir) / trial_dir.name)}
+    metadata = {"kind": "rollout", "task": req.name, "attempt": req.attempt, "agent_key": req.agent_key,
+                "content_hash": req.content_hash}
+
+    def build() -> TaskImages | BuildError | TaskLoadError:
+        try:
+            return build_task_images(engine, task, image_map=req.image_map,
+                                     log_dir=build_log_dir(out_dir, req.name, req.content_hash))
+        except (BuildError, TaskLoadError) as e:
+            return e
+
+    image = node.once(f"images:{req.content_hash}:{json.dumps(req.image_map, sort_keys=True)}", build)
+    if isinstance(image, (TaskLoadError, BuildError)):
+        if isinstance(image, TaskLoadError):  # a broken task is named and skipped; the other tasks go on
+            rec = TrialRecord(**base, status="error", error_kind="task", error=str(image))
+        else:
+            rec = TrialRecord(**base, status="error", error_kind="infra", error=f"build failed: {image}")
+        _record_unrun(trial_dir, req.name, task.root, req.agent_key, rec.error or "")
+        stamp_trial(trial_dir, job_id=req.job_id, task_checksum=req.content_hash, metadata=metadata)
+        return rec
+    result = run_trial(task, req.make_agent(req.attempt), engine, image=image, trial_dir=trial_dir)
+    result = stamp_trial(trial_dir, job_id=req.job_id, task_checksum=req.content_hash, metadata=metadata) or result
+    return TrialRecord(**base, status=result.status.value, reward=result.reward, seconds=result.seconds,
+                       error_kind=result.error.kind.value if result.error else None,
+                       error=result.error.cause if result.error else None, **_trajectory_usage(trial_dir))
+
+
+def _lost_record(req: RolloutRequest, cause: str) -> TrialRecord:
+    trial_dir = Path(req.shown_out or req.out_dir) / rollout_trial_name(req.name, req.attempt)
+    return TrialRecord(task=req.name, path=req.shown_path or req.path, attempt=req.attempt, trial_dir=str(trial_dir), status="error",
+                       error_kind="infra", error=cause)
+
+
+def _rollout_written(req: RolloutRequest, rec: TrialRecord) -> list[Path]:
+    """What a trial wrote, by the node's absolute paths: its trial dir and its task's build logs."""
+    out = Path(req.out_dir)
+    return [out / rollout_trial_name(req.name, req.attempt), build_log_dir(out, req.name, req.content_hash)]
+
+
+def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, agent_key: str,
+                engine: DockerEngine | None, out_dir: Path, attempts: int = 1, jobs: int = 2,
+                image_map: dict[str, str] | None = None, success_threshold: float = 1.0,
+                executor: Executor | None = None, on_lost: Callable[[Lost], None] | None = None,
                 on_done: Callable[[TrialRecord, bool], None] | None = None) -> dict[str, Any]:
     """Run every (task, attempt) not already finished in out_dir; returns (and writes) the summary.
 
-    `make_agent(attempt)` builds a fresh agent per trial (attempt is 1-based, e.g. for an LLM cache salt);
-    `agent_key` names the agent and its settings: a different key means different trials in the ledger."""
+    `make_agent(attempt)` builds a fresh agent per trial (attempt is 1-based, e.g. for an LLM cache salt); it must
+    be picklable (e.g. `AgentFactory`) when `executor` runs trials on other nodes. `agent_key` names the agent and
+    its settings: a different key means different trials in the ledger. The ledger stays with this process."""
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tasks = [TaskDir(Path(p)) for p in task_paths]
     names = _names(tasks)
@@ -128,62 +230,42 @@ def run_rollout(task_paths: list[Path], make_agent: Callable[[int], Agent], *, a
                     settings={"agent": agent_key, "attempts": attempts, "image_map": image_map or {},
                               "success_threshold": success_threshold})
     ledger = RecordStore(out_dir / "ledger.sqlite", "trials", TrialRecord)
-    images: dict[int, TaskImages | BuildError | TaskLoadError] = {}
-    build_locks = [threading.Lock() for _ in tasks]
     records: dict[tuple[int, int], TrialRecord] = {}
-
-    def image_for(i: int) -> TaskImages | BuildError | TaskLoadError:
-        with build_locks[i]:
-            if i not in images:
-                try:
-                    images[i] = build_task_images(engine, tasks[i], image_map=image_map or {},
-                                                  log_dir=build_log_dir(out_dir, names[i], hashes[i]))
-                except (BuildError, TaskLoadError) as e:
-                    images[i] = e
-            return images[i]
-
-    def one(i: int, attempt: int) -> tuple[int, int, TrialRecord, bool]:
-        key = f"{hashes[i]}:{agent_key}:{attempt}"
-        prior = ledger.get(key)
-        if prior is not None and prior.finished:
-            return i, attempt, prior, True
-        trial_dir = out_dir / rollout_trial_name(names[i], attempt)
-        shutil.rmtree(trial_dir, ignore_errors=True)  # an unfinished attempt starts clean
-        base = {"task": names[i], "path": str(tasks[i].root), "attempt": attempt, "trial_dir": str(trial_dir)}
-        image = image_for(i)
-        metadata = {"kind": "rollout", "task": names[i], "attempt": attempt, "agent_key": agent_key,
-                    "content_hash": hashes[i]}
-        if isinstance(image, (TaskLoadError, BuildError)):
-            if isinstance(image, TaskLoadError):  # a broken task is named and skipped; the other tasks go on
-                rec = TrialRecord(**base, status="error", error_kind="task", error=str(image))
-            else:
-                rec = TrialRecord(**base, status="error", error_kind="infra", error=f"build failed: {image}")
-            _record_unrun(trial_dir, names[i], tasks[i].root, agent_key, rec.error or "")
-            stamp_trial(trial_dir, job_id=job.id, task_checksum=hashes[i], metadata=metadata)
-        else:
-            result = run_trial(tasks[i], make_agent(attempt), engine, image=image, trial_dir=trial_dir)
-            result = stamp_trial(trial_dir, job_id=job.id, task_checksum=hashes[i], metadata=metadata) or result
-            rec = TrialRecord(**base, status=result.status.value, reward=result.reward, seconds=result.seconds,
-                              error_kind=result.error.kind.value if result.error else None,
-                              error=result.error.cause if result.error else None, **_trajectory_usage(trial_dir))
-        ledger.put(key, rec)
-        return i, attempt, rec, False
-
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(one, i, a) for i in range(len(tasks)) for a in range(1, attempts + 1)]
-            for fut in as_completed(futures):
-                i, attempt, rec, resumed = fut.result()
-                records[(i, attempt)] = rec
+    own_executor = executor is None
+    executor = executor or LocalExecutor(engine, jobs)
+    todo: list[tuple[int, int]] = []
+    for i in range(len(tasks)):
+        for a in range(1, attempts + 1):
+            prior = ledger.get(f"{hashes[i]}:{agent_key}:{a}")
+            if prior is not None and prior.finished:
+                records[(i, a)] = prior
                 if on_done:
-                    on_done(rec, resumed)
+                    on_done(prior, True)
+            else:
+                todo.append((i, a))
+    reqs = [RolloutRequest(path=str(tasks[i].root.resolve()), name=names[i], content_hash=hashes[i], attempt=a,
+                           out_dir=str(out_dir.resolve()), agent_key=agent_key, job_id=job.id, make_agent=make_agent,
+                           image_map=image_map or {}, shown_path=str(tasks[i].root), shown_out=str(out_dir))
+            for i, a in todo]
+    try:
+        for j, rec in executor.run(rollout_on_node, reqs, lost_result=_lost_record, on_lost=on_lost,
+                                   job_dir=out_dir.resolve(), ship_paths=lambda r: [Path(r.path)],
+                                   result_paths=_rollout_written):
+            i, a = todo[j]
+            ledger.put(f"{hashes[i]}:{agent_key}:{a}", rec)
+            records[(i, a)] = rec
+            if on_done:
+                on_done(rec, False)
     finally:
         ledger.close()
-        engine.remove_run_containers()
+        if own_executor:
+            executor.close()
+        elif engine is not None:
+            engine.remove_run_containers()
     summary = summarise(tasks, names, hashes, records, attempts, agent_key, success_threshold)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     trials = [r for key in sorted(records) if (r := load_trial(Path(records[key].trial_dir))) is not None]
-    job.write(trials, n_total=len(tasks) * attempts)
+    job.write(trials, n_total=len(tasks) * attempts, extra={"executor": executor.describe()})
     return summary
 
 
@@ -233,4 +315,4 @@ def calibration_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
             for r in summary["tasks"]]
 
 
-__all__ = ["TrialRecord", "calibration_rows", "pass_at_k", "run_rollout", "summarise"]
+__all__ = ["AgentFactory", "RolloutRequest", "TrialRecord", "rollout_on_node", "calibration_rows", "pass_at_k", "run_rollout", "summarise"]
