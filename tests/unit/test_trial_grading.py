@@ -76,13 +76,24 @@ def _run(tmp_path, agent_fn, **task_kwargs):
     return result, engine
 
 
+def _roles(engine):
+    """(agent box, verifier boxes): the verifier's container may start beside the agent's, in any order."""
+    agent = [b for b in engine.boxes if b.execs and b.execs[0][-1] == "mkdir -p /logs/agent /logs/verifier"]
+    assert len(agent) == 1, [b.execs[:1] for b in engine.boxes]
+    return agent[0], [b for b in engine.boxes if b is not agent[0]]
+
+
+def _tests_ran(boxes) -> bool:
+    return any("test.sh" in " ".join(cmd) for b in boxes for cmd in b.execs)
+
+
 def test_separate_verifier_is_a_fresh_container_that_sees_only_the_artifacts(tmp_path):
     def agent(box):
         solve(box)
         box.write("/usr/local/bin/python3", "#!/bin/sh\necho fake")  # outside the artifacts: never seen
     result, engine = _run(tmp_path, agent)
     assert result.status is TrialStatus.GRADED and result.reward == 1.0, result
-    agent_box, verifier_box = engine.boxes
+    agent_box, (verifier_box,) = _roles(engine)
     assert verifier_box is not agent_box and verifier_box.image == "img"
     assert "/usr/local/bin/python3" not in verifier_box.fs
     assert not agent_box.running  # stopped before anything crossed
@@ -113,7 +124,8 @@ def test_outputs_that_must_not_cross_score_zero_with_the_cause(tmp_path, attack,
     result, engine = _run(tmp_path, attack)
     assert result.status is TrialStatus.GRADED and result.reward == 0.0
     assert any(cause in c for c in result.tamper), result.tamper
-    assert len(engine.boxes) == 1  # the verifier never started
+    _, verifiers = _roles(engine)  # a verifier container may have started beside the agent's: it ran nothing
+    assert not _tests_ran(verifiers) and all(b.closed for b in verifiers)
 
 
 def test_symlinks_inside_their_tree_cross_as_links(tmp_path):
@@ -122,7 +134,7 @@ def test_symlinks_inside_their_tree_cross_as_links(tmp_path):
         box.write("/app/latest", kind="symlink", link="answer.txt")
     result, engine = _run(tmp_path, agent)
     assert result.reward == 1.0
-    assert engine.boxes[1].fs["/app/latest"].kind == "symlink"
+    assert _roles(engine)[1][0].fs["/app/latest"].kind == "symlink"
 
 
 def test_oversized_artifacts_are_refused(tmp_path):
@@ -173,11 +185,22 @@ def test_an_agent_that_stops_its_container_is_still_graded(tmp_path):
     assert result.status is TrialStatus.GRADED and result.reward == 1.0
 
 
+def test_an_infra_failure_in_the_agent_phase_leaves_no_container_behind(tmp_path):
+    class Broken(FnAgent):
+        def run(self, box, task, config, timeout_sec):
+            raise SandboxError("docker daemon went away")
+    engine = FakeEngine({"img": IMAGE}, [_verifier])
+    result = run_trial(_task(tmp_path), Broken(None), engine, image="img", trial_dir=tmp_path / "t")
+    assert result.status is TrialStatus.ERROR and result.error.kind is ErrorKind.INFRA
+    assert engine.boxes and all(b.closed for b in engine.boxes)  # the pre-started verifier too
+    assert not _tests_ran(engine.boxes)
+
+
 # ---- shared mode -----------------------------------------------------------------------------------------------
 def test_shared_mode_grades_the_agents_filesystem_in_a_fresh_container(tmp_path):
     result, engine = _run(tmp_path, solve, mode=None, artifacts=())
     assert result.verifier_mode == "shared" and result.reward == 1.0
-    agent_box, verifier_box = engine.boxes
+    agent_box, (verifier_box,) = _roles(engine)
     assert verifier_box.image.startswith("fake-commit-") and not agent_box.running
     assert verifier_box.image not in engine.images  # the committed image is removed again
 
@@ -193,7 +216,7 @@ def test_shared_mode_tampering_scores_zero(tmp_path, attack, line):
         attack(box)
     result, engine = _run(tmp_path, agent, mode=None, artifacts=())
     assert result.reward == 0.0 and line in result.tamper, result.tamper
-    assert len(engine.boxes) == 1
+    assert len(engine.boxes) == 1  # shared mode: no verifier container before the allow-list passed
 
 
 def test_allow_list_rules():

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import tarfile
 import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -167,10 +169,46 @@ class Grader:
 
     def __init__(self, engine, task: TaskDir, config: TaskConfig, images: TaskImages, result: TrialResult,
                  paths: TrialPaths, *, labels: dict[str, str] | None = None,
-                 max_artifact_bytes: int = DEFAULT_MAX_BYTES):
+                 max_artifact_bytes: int = DEFAULT_MAX_BYTES, verifier_box: Future | None = None):
         self.engine, self.task, self.config, self.images = engine, task, config, images
         self.result, self.paths, self.labels = result, paths, labels
         self.max_artifact_bytes = max_artifact_bytes
+        # A verifier container started while the agent worked (run_trial starts it beside the agent's): fresh all the same, the
+        # agent never had a way to it (no network, another container); grade() owns and closes it.
+        self.verifier_box = verifier_box
+
+    def prestartable(self) -> bool:
+        """Whether the verifier container can start before the agent is done (separate mode, no probe network)."""
+        return (self.config.verifier_mode is VerifierEnvironmentMode.SEPARATE
+                and not self.config.lct.get("probe_agent"))
+
+    def start_verifier(self, network: bool | str = False):
+        """A fresh verifier container, its logs dir made and every artifact path of the image removed (the
+        verifier sees exactly what the agent left there, or nothing)."""
+        venv = self.config.verifier.environment or self.config.environment
+        clear = []
+        for entry in entries_with_convention(self.config.artifact_entries()):
+            if entry.service in (None, "main"):
+                src = entry.source.rstrip("/") or "/"
+                parent = src.rsplit("/", 1)[0] or "/"
+                clear.append(f"rm -rf -- {shlex.quote(src)} && mkdir -p -- {shlex.quote(parent)}")
+        return self.engine.start(self.images.verifier, limits=_limits(venv, self.config), network=network,
+                                 env=venv.env, workdir=venv.workdir or self.config.environment.workdir,
+                                 labels=self.labels,
+                                 setup=" && ".join([f"mkdir -p {LOGS_DIR}/agent {VERIFIER_DIR}", *clear]))
+
+    def _take_prestarted(self):
+        fut, self.verifier_box = self.verifier_box, None
+        return fut.result() if fut is not None else None
+
+    def discard_prestarted(self) -> None:
+        """Close a pre-started verifier container that will not be used (waits for its start to end)."""
+        try:
+            box = self._take_prestarted()
+        except Exception:  # noqa: BLE001 - a start that failed left nothing to close
+            return
+        if box is not None:
+            box.close()
 
     def grade(self, agent_box, cleanup_paths: list[str]) -> None:
         mode = self.config.verifier_mode
@@ -189,6 +227,7 @@ class Grader:
             if vbox is not None:
                 self._run_tests(vbox)
         finally:
+            self.discard_prestarted()
             if vbox is not None:
                 vbox.close()
             if probe:
@@ -206,12 +245,11 @@ class Grader:
             except ArtifactRefused as e:
                 return self._zero([str(e)])
         with _Phase(self.result, "verifier_setup"):
-            venv = self.config.verifier.environment or self.config.environment
             network: bool | str = network_id or self.config.phase_network("verifier") is NetworkMode.PUBLIC
             self.result.verifier_image = self.images.verifier
-            vbox = self.engine.start(self.images.verifier, limits=_limits(venv, self.config), network=network,
-                                     env=venv.env, workdir=venv.workdir or self.config.environment.workdir,
-                                     labels=self.labels, setup=f"mkdir -p {LOGS_DIR}/agent {VERIFIER_DIR}")
+            vbox = self._take_prestarted() if network_id is None else None
+            if vbox is None:
+                vbox = self.start_verifier(network)
             try:
                 for art in artifacts:
                     self._place(vbox, art)
@@ -279,15 +317,10 @@ class Grader:
 
     @staticmethod
     def _place(vbox, art: Artifact) -> None:
-        """The verifier sees exactly what the agent left at the path: the image's copy is removed first."""
-        src = art.source.rstrip("/")
-        parent = src.rsplit("/", 1)[0] or "/"
-        res = vbox.exec(["/bin/sh", "-c", f"rm -rf -- '{src}' && mkdir -p -- '{parent}'"], user="root",
-                        timeout_sec=120)
-        if res.exit_code != 0:
-            raise SandboxError(f"cannot prepare {src} in the verifier container: {res.output[-300:]}")
+        """What the agent left at the path, into the verifier container (whose copy `start_verifier` removed)."""
         if art.tar is not None:
-            vbox.put_archive(parent, art.tar)
+            src = art.source.rstrip("/")
+            vbox.put_archive(src.rsplit("/", 1)[0] or "/", art.tar)
 
     def _run_tests(self, vbox) -> None:
         config, result = self.config, self.result
@@ -359,8 +392,13 @@ def run_trial(task: TaskDir, agent, engine, *, image: str | TaskImages, trial_di
                          started_at=_now())
     t0 = time.monotonic()
     box = None
+    grader = Grader(engine, task, config, images, result, paths, labels=labels)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lct-verifier-start")
     try:
         with _Phase(result, "environment_setup"):
+            if grader.prestartable():  # the verifier's fresh container starts while the agent's does
+                grader.verifier_box = pool.submit(
+                    grader.start_verifier, config.phase_network("verifier") is NetworkMode.PUBLIC)
             box = start_agent_env(engine, images.agent, config, labels)
         with _Phase(result, "agent_execution"):
             try:
@@ -374,12 +412,14 @@ def run_trial(task: TaskDir, agent, engine, *, image: str | TaskImages, trial_di
         _write(paths.agent_dir / "output.txt", outcome.output)
         if outcome.trajectory is not None:
             _write(paths.agent_dir / "trajectory.json", json.dumps(outcome.trajectory, indent=2))
-        Grader(engine, task, config, images, result, paths, labels=labels).grade(box, agent.cleanup_paths())
+        grader.grade(box, agent.cleanup_paths())
     except SandboxError as e:
         result.error = TrialError(kind=ErrorKind.INFRA, cause=str(e))
     except Exception as e:  # noqa: BLE001 - a trial records every failure instead of raising into the batch
         result.error = TrialError(kind=ErrorKind.INFRA, cause=f"{type(e).__name__}: {e}")
     finally:
+        grader.discard_prestarted()
+        pool.shutdown(wait=False)
         if box is not None:
             with _Phase(result, "teardown"):
                 box.close()
