@@ -175,7 +175,10 @@ def plan(domain: str, count: int | None, difficulties: list[str] | None, per_fam
 
 def _task_id(task: GeneratedTask, digest: str) -> str:
     kind = task.family if task.family != "composed" else f"composed{len(task.config.metadata['stages'])}"
-    return f"{task.domain}.{kind}.{task.difficulty}.{digest[:10]}"
+    # "-" between the parts, never ".": Harbor names a trial after the first 32 characters of the task's name
+    # and strips only a trailing "_"/"-" from them; a "." there becomes "-__" in its compose project name, which
+    # Docker refuses as an image reference (`harbor run` fails for such a task).
+    return f"{task.domain}-{kind}-{task.difficulty}-{digest[:10]}"
 
 
 @lru_cache(maxsize=None)
