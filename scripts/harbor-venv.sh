@@ -116,8 +116,12 @@ bin=$(compose_binary 2>/dev/null) || {
 }
 chmod +x "$bin"
 mkdir -p "$(dirname "$plugin")"
-if [ "$(readlink -f "$plugin" 2>/dev/null)" != "$bin" ]; then
-  ln -sfn "$bin" "$plugin"
+# A plugin that already works (e.g. linked by the other Harbor version's venv) is kept: re-linking it while
+# another process runs `docker compose` would open a window in which the plugin is missing. A new link is
+# made beside it and renamed over it, atomically.
+if ! DOCKER_CONFIG=$docker_config docker compose version >/dev/null 2>&1; then
+  ln -sfn "$bin" "$plugin.tmp.$$"
+  mv -T "$plugin.tmp.$$" "$plugin"
   log "linked $plugin -> $bin"
 fi
 compose_version=$(DOCKER_CONFIG=$docker_config docker compose version 2>&1) \
