@@ -130,5 +130,5 @@ compose_version=$(DOCKER_CONFIG=$docker_config docker compose version 2>&1) \
 echo "harbor venv:    $venv"
 echo "harbor:         $venv/bin/harbor ($("$venv/bin/python" -c 'from importlib.metadata import version; print(version("harbor"))'))"
 echo "python:         $("$venv/bin/python" -c 'import sys; print(sys.version.split()[0])') ($venv/bin/python)"
-echo "compose plugin: $plugin -> $bin"
+echo "compose plugin: $plugin -> $(readlink -f "$plugin")"
 echo "compose:        $compose_version"
