@@ -23,7 +23,10 @@ _BUILTINS = {"cd", "echo", "printf", "set", "export", "local", "read", "test", "
              "continue", "type", "command", "builtin", "alias", "let", "pushd", "popd", "dirs", "umask", "ulimit",
              "shopt", "getopts", "mapfile", "readarray", "hash", "exec", ":", "readonly", "jobs", "fg", "bg",
              "disown", "history", "enable", "caller", "compgen", "complete"}
-_WRAPPERS = {"sudo", "env", "nohup", "timeout", "nice", "stdbuf", "xargs", "runuser", "setsid", "chroot"}
+# Programs that run another program: name -> their options that take a value (`sudo -u app make`: make runs).
+_WRAPPERS = {"sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"}, "runuser": {"-u", "-g", "-G"},
+             "env": {"-u", "-C", "-S"}, "nice": {"-n"}, "timeout": {"-s", "-k"}, "nohup": set(), "stdbuf": set(),
+             "setsid": set(), "xargs": {"-I", "-n", "-P", "-d", "-L", "-s", "-E", "-a"}}
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _ABS_PATH = re.compile(r"(?<![\w$}.:/-])(/(?:[A-Za-z0-9_.+@-]+/?)+)")
 _REL_PATH = re.compile(r"^(?:\./)?[A-Za-z0-9_.+@-]+(?:/[A-Za-z0-9_.+@-]+)*/?$")
@@ -69,11 +72,16 @@ def commands_in(text: str, functions: set[str] | frozenset[str] = frozenset()) -
     shell, _ = split_heredocs(text)
     found: set[str] = set()
     at_start, skipping = True, False
+    takes_value: set[str] = set()  # options of the wrapper just seen that take a value
+    value_next = False
     for tok in _tokens(shell):
         if tok and set(tok) <= set(";&|()"):
-            at_start, skipping = True, False
+            at_start, skipping, takes_value, value_next = True, False, set(), False
             continue
         if not at_start or skipping:
+            continue
+        if value_next:
+            value_next = False
             continue
         while tok.startswith("$("):  # a command substitution starts a command
             tok = tok[2:]
@@ -84,9 +92,11 @@ def commands_in(text: str, functions: set[str] | frozenset[str] = frozenset()) -
             continue  # still at a command position
         if tok in _WRAPPERS:  # the wrapper is a tool, and so is what it runs
             found.add(tok)
+            takes_value = _WRAPPERS[tok]
             continue
-        if tok.startswith("-") or tok.isdigit():
-            continue  # a wrapper's option
+        if tok.startswith("-") or tok[:1].isdigit():
+            value_next = tok in takes_value
+            continue  # a wrapper's option (or a duration, a count)
         at_start = False
         name = posixpath.basename(tok) if "/" in tok else tok
         if (name in _BUILTINS or name in functions
