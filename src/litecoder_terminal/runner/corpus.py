@@ -116,7 +116,14 @@ def _generate_round(settings: CorpusSettings, r: int, count: int, engine) -> lis
         from litecoder_terminal.synth.procedural.base import derive_seed
         from litecoder_terminal.synth.procedural.generate import generate
 
-        generate(gen, domain=settings.domain, count=count, seed=derive_seed("corpus", settings.seed, r) % (1 << 31))
+        done = gen / ".lct-corpus-round-done"
+        if not done.exists():  # a finished round is read back as it was, even if the generator changed since
+            try:
+                generate(gen, domain=settings.domain, count=count,
+                         seed=derive_seed("corpus", settings.seed, r) % (1 << 31))
+            except ValueError as e:
+                raise CorpusError(f"round {r}: {e}") from e
+            done.write_text("")
         rows = [json.loads(x) for x in (gen / "manifest.jsonl").read_text().splitlines() if x.strip()]
         return [Candidate(x["id"], x["domain"], x.get("family"), x.get("difficulty"), x.get("seed"), gen / x["path"], r)
                 for x in rows]
