@@ -99,3 +99,18 @@ def test_node_removed_mid_run_every_task_gets_one_verdict(cluster, tmp_path):
         assert sorted(p.name.split("__")[1] for p in (tmp_path / "job").glob(f"{t.name}__*")) == ["nop-1", "oracle-1"]
     with sqlite3.connect(tmp_path / "job" / "ledger.sqlite") as db:
         assert db.execute("SELECT count(*) FROM verdicts").fetchone()[0] == 5
+
+
+@pytest.mark.timeout(900)
+def test_rollout_on_ray_matches_local(cluster, engine, tmp_path):
+    from litecoder_terminal.runner.rollout import AgentFactory, run_rollout
+
+    tasks = [make_task(tmp_path / "tasks", "good"), make_task(tmp_path / "tasks", "bad", solve="true")]
+    local = run_rollout(tasks, AgentFactory("oracle"), agent_key="oracle", engine=engine, out_dir=tmp_path / "local",
+                        attempts=2, jobs=2)
+    with RayExecutor() as ex:
+        remote = run_rollout(tasks, AgentFactory("oracle"), agent_key="oracle", engine=None,
+                             out_dir=tmp_path / "ray", attempts=2, executor=ex)
+    assert [(r["task"], r["rewards"]) for r in remote["tasks"]] == [(r["task"], r["rewards"]) for r in local["tasks"]]
+    assert [(r["task"], r["rewards"]) for r in local["tasks"]] == [("good", [1.0, 1.0]), ("bad", [0.0, 0.0])]
+    assert sorted(p.name for p in (tmp_path / "ray").glob("*__*")) == ["bad__1", "bad__2", "good__1", "good__2"]
