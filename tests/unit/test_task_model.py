@@ -71,3 +71,77 @@ def test_write_and_find_task_dirs(tmp_path):
     h = t.content_hash()
     (t.root / "x/data.txt").write_text("2")
     assert t.content_hash() != h
+
+
+MULTI = '''
+multi_step_reward_strategy = "final"
+[verifier]
+timeout_sec = 30
+env = {A = "1"}
+[[steps]]
+name = "one"
+min_reward = 1.0
+[steps.verifier]
+env = {B = "2"}
+[[steps]]
+name = "two"
+artifacts = ["/app/out"]
+min_reward = {reward = 0.5, style = 1.0}
+[steps.agent]
+timeout_sec = 5
+'''
+
+
+def test_multi_step_config_as_harbor_reads_it():
+    cfg = TaskConfig.from_toml(MULTI)
+    one, two = cfg.steps
+    assert cfg.is_multi_step and [s.name for s in cfg.steps] == ["one", "two"]
+    s1 = cfg.step_config(one)
+    assert s1.verifier.env == {"A": "1", "B": "2"} and s1.verifier.timeout_sec == 30 and s1.steps is None
+    s2 = cfg.step_config(two)
+    assert s2.agent.timeout_sec == 5 and s2.agent_timeout_sec == 5 and s2.artifacts == ["/app/out"]
+    # min_reward: a float gates `reward`, a dict each key; a missing key is -inf (Harbor's rule)
+    assert one.min_reward_failure({"reward": 1.0}) is None and "below min_reward" in one.min_reward_failure({"reward": 0})
+    assert "style" in two.min_reward_failure({"reward": 1.0})
+    # rewards combine: final = the last step's; mean (default) = per-key mean, a missing key counts 0
+    assert cfg.combine_step_rewards([{"reward": 1.0}, {"reward": 0.0}]) == {"reward": 0.0}
+    mean = TaskConfig.from_toml(MULTI.replace('"final"', '"mean"'))
+    assert mean.combine_step_rewards([{"reward": 1.0, "x": 1.0}, None, {"reward": 0.0}]) == {"reward": 0.5, "x": 0.5}
+    assert mean.combine_step_rewards([None]) is None
+    again = TaskConfig.from_toml(cfg.to_toml())
+    assert [s.name for s in again.steps] == ["one", "two"] and again.steps[1].min_reward == {"reward": 0.5, "style": 1.0}
+
+
+@pytest.mark.parametrize("bad", ["a/b", "..", "CON", "x.", ""])
+def test_step_names_must_be_portable(bad):
+    with pytest.raises(ValueError):
+        TaskConfig.from_toml(f'[[steps]]\nname = "{bad}"\n')
+
+
+def test_step_names_unique_ignoring_case():
+    with pytest.raises(ValueError, match="unique"):
+        TaskConfig.from_toml('[[steps]]\nname = "Build"\n[[steps]]\nname = "build"\n')
+
+
+def test_unknown_fields_named_harbor_ones_not(tmp_path):
+    cfg = TaskConfig.from_toml('typo_root = 1\n[task]\nname = "o/t"\n[environment]\nos = "linux"\nmcp_servers = []\n'
+                               'cpu = 2\n[verifier]\ncollect = []\n[[steps]]\nname = "s"\nbogus = 1\n')
+    assert cfg.unknown_fields() == ["typo_root", "environment.cpu", "steps[0].bogus"]
+
+
+def test_step_dir_views(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "helpers.sh").write_text("shared\n")
+    (tmp_path / "tests" / "test.sh").write_text("shared test\n")
+    (tmp_path / "solution").mkdir()
+    (tmp_path / "solution" / "solve.sh").write_text("task-level\n")
+    step = TaskDir(tmp_path).step("one")
+    (step.dir / "tests").mkdir(parents=True)
+    (step.dir / "tests" / "test.sh").write_text("step test\n")
+    assert step.name == f"{tmp_path.name}/one" and step.instruction_path == tmp_path / "steps/one/instruction.md"
+    assert step.solve_path == tmp_path / "solution" / "solve.sh"  # no step solution: the task's, as Harbor's oracle
+    (step.dir / "solution").mkdir()
+    assert step.solution_dir == step.dir / "solution"
+    merged = step.merged_tests(tmp_path / "merged")
+    assert (merged.tests_dir / "helpers.sh").read_text() == "shared\n"
+    assert (merged.tests_dir / "test.sh").read_text() == "step test\n"  # the step's own wins

@@ -345,7 +345,9 @@ def _environment_replay(task: TaskDir, dest_tests: Path, entry: OfflineEntry) ->
         if any(f.startswith("--from") for f in flags) or len(words) < 2:
             continue
         srcs = [s if re.match(r"^[a-z]+://", s) else f"{ENV_COPY}/{s.lstrip('/')}" for s in words[:-1]]
-        new = f"{ins['instruction']} " + " ".join(flags + [json.dumps(srcs + [words[-1]])])
+        args = srcs + [words[-1]]
+        plain = not any(re.search(r"\s|[\"'\\]", a) for a in args)
+        new = f"{ins['instruction']} " + " ".join(flags + (args if plain else [json.dumps(args)]))
         lines[ins["startline"]: ins["endline"] + 1] = [new]
     return "\n".join(lines) + "\n", user
 
