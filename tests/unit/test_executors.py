@@ -164,3 +164,45 @@ def test_task_digest_matches_harbor_packager_rules(tmp_path):
     for rel in rels:
         outer.update(f"{rel}\0{hashlib.sha256((t / rel).read_bytes()).hexdigest()}\n".encode())
     assert task_digest(t) == "sha256:" + outer.hexdigest()
+
+
+def test_corpus_refuses_other_arguments_and_synth_without_model(tmp_path):
+    from typer.testing import CliRunner
+
+    from litecoder_terminal.cli import app
+    from litecoder_terminal.runner.corpus import CorpusError, CorpusSettings, _save_state, _state
+
+    a = CorpusSettings(out=tmp_path / "c", count=5, seed=1)
+    _save_state(a, _state(a))
+    with pytest.raises(CorpusError, match=r"count=5 there, 6 now"):
+        _state(CorpusSettings(out=tmp_path / "c", count=6, seed=1))
+    res = CliRunner().invoke(app, ["corpus", "build", "--count", "1", "--out", str(tmp_path / "s"), "--source", "synth"])
+    assert res.exit_code == 2 and "--source synth needs --model" in res.output
+
+
+def test_task_name_and_digest_checks(tmp_path):
+    import tomllib
+
+    from litecoder_terminal.export.dataset import check_digests, set_task_name, task_digest, write_dataset_toml
+
+    t = tmp_path / "ds" / "tasks" / "a"
+    (t / "environment").mkdir(parents=True)
+    (t / "task.toml").write_text('schema_version = "1.4"\n\n[metadata]\ndifficulty = "easy"\n')
+    (t / "instruction.md").write_text("x\n")
+    (t / "environment" / "Dockerfile").write_text("FROM x\n")
+    set_task_name(t, "lct/a")
+    set_task_name(t, "lct/a")  # idempotent
+    raw = tomllib.loads((t / "task.toml").read_text())
+    assert raw["task"] == {"name": "lct/a"} and raw["metadata"] == {"difficulty": "easy"}
+    with pytest.raises(ValueError, match="org/name"):
+        set_task_name(t, "no-slash")
+    rows = [{"name": "lct/a", "digest": task_digest(t)}]
+    write_dataset_toml(tmp_path / "ds", "lct/ds", rows, "d", {"k": 1})
+    (tmp_path / "ds" / "data").mkdir()
+    (tmp_path / "ds" / "data" / "tasks.jsonl").write_text('{"name": "lct/a", "digest": "%s"}\n' % rows[0]["digest"])
+    assert check_digests(tmp_path / "ds") == (1, [])
+    u = tmp_path / "ds" / "tasks" / "b"
+    u.mkdir()
+    (u / "task.toml").write_text('[task]\nname = "lct/b"\n')
+    n, problems = check_digests(tmp_path / "ds")
+    assert n == 1 and len(problems) == 1 and "'lct/b' is not in dataset.toml" in problems[0]

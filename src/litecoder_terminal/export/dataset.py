@@ -229,10 +229,11 @@ beyond the {len(rows)} wanted were left out.
 |---|---|
 {rejected}
 
-Validation time per accepted task: mean {g.get("seconds_mean", 0):.1f} s. Extra disk per task image over its base
-image: median {_fmt_bytes(disk.get("extra_median"))}, mean {_fmt_bytes(disk.get("extra_mean"))}, max
-{_fmt_bytes(disk.get("extra_max"))} ({disk.get("measured", 0)} images measured;
-{"images removed after their verdict" if not stats.get("keep_images") else "images kept"}).
+Validation time per accepted task: mean {g.get("seconds_mean", 0):.1f} s. Extra disk per task image over the layers
+it shares with the other task images (base image and shared tool layer): median {_fmt_bytes(disk.get("extra_median"))},
+mean {_fmt_bytes(disk.get("extra_mean"))}, max {_fmt_bytes(disk.get("extra_max"))} ({disk.get("measured", 0)} images
+measured; {"each removed after its verdict, but an engine's first, which holds the shared layers"
+           if not stats.get("keep_images") else "images kept"}).
 
 ## How it was made
 `{stats.get("command", "lct corpus build")}` (LiteCoder-Terminal {stats.get("lct_version")}, source
