@@ -26,10 +26,11 @@ from litecoder_terminal.runner.rollout import pass_at_k
 
 PHASES = ["environment_setup", "agent_execution", "artifact_collection", "verifier_setup", "verifier", "teardown"]
 OUTCOMES = ["passed", "failed", "tampered", "error"]
-VERDICTS = ["accepted", "rejected", "error", "not validated"]
+VERDICTS = ["accepted", "unverified", "rejected", "error", "not validated"]
 MAX_TEXT = 6000  # characters of one screen, output or log shown per block
 OUTCOME_COLORS = {"passed": "#2e7d32", "failed": "#c62828", "tampered": "#6a1b9a", "error": "#ef6c00",
-                  "accepted": "#2e7d32", "rejected": "#c62828", "not validated": "#90a4ae"}
+                  "accepted": "#2e7d32", "rejected": "#c62828", "not validated": "#90a4ae",
+                  "unverified": "#0288d1"}
 
 
 @dataclass
