@@ -186,3 +186,13 @@ def test_totals_by_code(tmp_path):
     totals = totals_by_code(findings)
     assert totals == {"LCT003": {"error": 1}, "LCT006": {"error": 2}, "LCT007": {"error": 1}}
     json.dumps(totals)
+
+
+def test_harbor_features_lct_does_not_run_are_named(tmp_path):
+    t = make_task(tmp_path, "t", config={"environment": {"os": "windows", "healthcheck": {"command": "true"}},
+                                         "verifier": {"collect": [{"command": "true"}]}},
+                  extra_files={"environment/docker-compose.yaml": "services: {}\n"})
+    found = sorted(f.message.split(" (")[0].removeprefix("lct does not run ") for f in lint_task(t))
+    assert found == ["[[verifier.collect]] hooks", "[environment] os = 'windows'", "environment/docker-compose.yaml",
+                     "healthcheck"]
+    assert {f.code for f in lint_task(t)} == {"LCT015"} and not any(f.severity is Severity.ERROR for f in lint_task(t))

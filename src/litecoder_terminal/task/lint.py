@@ -62,6 +62,8 @@ RULES: dict[str, tuple[Severity, str]] = {
     "LCT012": (Severity.WARNING, "unknown task.toml field"),
     "LCT013": (Severity.WARNING, "a file could not be checked"),
     "LCT014": (Severity.WARNING, "no reference solution (validate can only give `unverified`)"),
+    "LCT015": (Severity.WARNING, "a Harbor feature lct does not run (compose sidecars, healthchecks, Windows, "
+                                 "MCP servers, collect hooks)"),
 }
 
 # Commands that fetch or install at grading time; the verifier must find its tools in the image.
@@ -184,6 +186,7 @@ def _lint_config(task: TaskDir, findings: list[Finding]) -> TaskConfig | None:
     if any(NetworkMode.ALLOWLIST in (c.phase_network("agent"), c.phase_network("verifier")) for c in phases):
         findings.append(_finding("LCT009", task.config_path, "network_mode 'allowlist' is enforced as "
                                  "'no-network' by lct (no egress proxy); Harbor enforces the allowlist"))
+    _lint_unsupported(task, config, raw, findings)
     lines = text.splitlines()
     for name in config.unknown_fields():
         leaf = re.sub(r"\[\d+\]", "", name).rsplit(".", 1)[-1]
@@ -192,6 +195,28 @@ def _lint_config(task: TaskDir, findings: list[Finding]) -> TaskConfig | None:
         findings.append(_finding("LCT012", task.config_path, f"unknown field {name!r}: neither Harbor nor lct "
                                  "reads it (kept as is; a typo?)", line))
     return config
+
+
+def _lint_unsupported(task: TaskDir, config: TaskConfig, raw: dict, findings: list[Finding]) -> None:
+    """What Harbor would run and lct does not: named, so a verdict is read knowing it."""
+    env = raw.get("environment", {}) if isinstance(raw.get("environment"), dict) else {}
+    ignored = []
+    if (task.environment_dir / "docker-compose.yaml").is_file():
+        ignored.append("environment/docker-compose.yaml (lct builds and runs environment/Dockerfile only: no "
+                       "sidecar services)")
+    if str(env.get("os", "linux")).lower() == "windows":
+        ignored.append("[environment] os = 'windows' (lct runs Linux containers)")
+    if env.get("healthcheck") or any(s.healthcheck for s in config.steps or []):
+        ignored.append("healthcheck (not run before the agent)")
+    if env.get("mcp_servers"):
+        ignored.append("[environment] mcp_servers (not started)")
+    verifier = raw.get("verifier", {}) if isinstance(raw.get("verifier"), dict) else {}
+    if verifier.get("collect"):
+        ignored.append("[[verifier.collect]] hooks (not run)")
+    for what in ignored:
+        findings.append(_finding("LCT015", task.config_path if "compose" not in what else
+                                 task.environment_dir / "docker-compose.yaml", f"lct does not run {what}; Harbor "
+                                 "does, so lct's verdict may differ from Harbor's"))
 
 
 def _lint_base_image(image: str, file: Path, line: int | None, findings: list[Finding]) -> None:

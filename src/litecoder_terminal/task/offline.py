@@ -460,6 +460,13 @@ def convert_task(src: Path, out_root: Path, *, resolve_pins: bool = True) -> Off
             entry.not_converted.append("multi-step task: Harbor bundles one verifier image per tests/ dir and does "
                                        "not upload step tests into it; left as is")
             return entry
+        if str((config.environment.model_extra or {}).get("os", "linux")).lower() == "windows":
+            entry.status = "copied"
+            entry.not_converted.append("Windows task: lct offline writes a Linux verifier image; left as is")
+            return entry
+        if (task.environment_dir / "docker-compose.yaml").is_file():
+            entry.not_converted.append("environment/docker-compose.yaml: the verifier image replays only "
+                                       "environment/Dockerfile; sidecar services are not in it")
         if not task.test_path.is_file():
             entry.status = "failed"
             entry.not_converted.append("tests/test.sh is missing")
@@ -505,7 +512,8 @@ def convert_task(src: Path, out_root: Path, *, resolve_pins: bool = True) -> Off
         artifacts, notes = guess_artifacts(task, config, [out.tests_dir])
         entry.not_converted += notes
         _rewrite_config(out, config, artifacts, offline=not rw.unconverted, entry=entry)
-        entry.status = "partial" if rw.unconverted else "converted"
+        entry.status = "partial" if rw.unconverted or any("docker-compose" in n for n in entry.not_converted) \
+            else "converted"
     except TaskLoadError as e:
         entry.status = "failed"
         entry.not_converted.append(str(e))
