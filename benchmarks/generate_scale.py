@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -22,10 +23,18 @@ from pathlib import Path
 from litecoder_terminal.synth.procedural.generate import default_workers, generate
 
 
+def _cpu() -> tuple[float, float]:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+
+
 def run(out: Path, count: int, seed: int, workers: int | None):
-    t0 = time.monotonic()
+    """(report, wall seconds, parent CPU seconds, workers' CPU seconds): workers are reaped when the pool closes,
+    so their CPU time is in RUSAGE_CHILDREN afterwards."""
+    (p0, c0), t0 = _cpu(), time.monotonic()
     rep = generate(out, domain="all", count=count, seed=seed, workers=workers)
-    return rep, time.monotonic() - t0
+    (p1, c1), wall = _cpu(), time.monotonic() - t0
+    return rep, wall, p1 - p0, c1 - c0
 
 
 def main() -> None:
@@ -41,9 +50,9 @@ def main() -> None:
     if out.exists():
         shutil.rmtree(out)
     try:
-        base, base_s = run(root / "baseline", args.baseline_count, args.seed, 1)
+        base, base_s, base_cpu, _ = run(root / "baseline", args.baseline_count, args.seed, 1)
         workers = args.workers or default_workers(args.count)
-        rep, big_s = run(out, args.count, args.seed, workers)
+        rep, big_s, parent_cpu, worker_cpu = run(out, args.count, args.seed, workers)
         manifest = [json.loads(line) for line in rep.manifest.read_text().splitlines()]
         distinct = len({r["content_hash"] for r in manifest})
         base_lines = base.manifest.read_text().splitlines()
@@ -54,6 +63,13 @@ def main() -> None:
         print(f"parallel ({workers} workers)  {rep.written} of {rep.requested} tasks in {big_s:.1f}s = "
               f"{big_rate:.2f} tasks/s")
         print(f"ratio                 {big_rate / base_rate:.2f}x the single-process baseline")
+        cores = len(os.sched_getaffinity(0))
+        idle = max(parent_cpu, (parent_cpu + worker_cpu) / cores)
+        print(f"cpu time              baseline {1000 * base_cpu / base.written:.1f} ms/task; parallel: parent "
+              f"{parent_cpu:.0f}s + workers {worker_cpu:.0f}s = {1000 * (parent_cpu + worker_cpu) / rep.written:.1f} "
+              f"ms/task")
+        print(f"wall on an idle {cores}-core machine (cpu time / cores, or the parent's alone if larger): "
+              f"{idle:.0f}s (measured here {big_s:.0f}s, shared machine)")
         print(f"dropped slots         {len(rep.exhausted)}")
         print(f"distinct tasks        {distinct} (content hashes)")
         print(f"near-duplicates       {rep.near_duplicates} samples rejected; failed samples {len(rep.failures)}")

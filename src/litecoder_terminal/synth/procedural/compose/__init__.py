@@ -226,9 +226,10 @@ def _script(stages: list[Stage], chosen: dict[int, str | None], summary: str) ->
     return "\n".join(parts)
 
 
-def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: str, seed: int) -> GeneratedTask:
-    """One task from already sampled stages (in story order). Raises CompositionError when they cannot share an
-    image."""
+def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: str, seed: int,
+                  domain: str | None = None) -> GeneratedTask:
+    """One task from already sampled stages (in story order), filed under `domain` (default: the first stage's).
+    Raises CompositionError when they cannot share an image."""
     if not 2 <= len(tasks) <= MAX_STAGES:
         raise CompositionError(f"a composition has 2 to {MAX_STAGES} stages, not {len(tasks)}")
     if len({t.family for t in tasks}) != len(tasks):
@@ -283,7 +284,7 @@ def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: 
                 stages, {i: alt}, f"Alternative: part {i} done with {st.task.family}'s alternative solution.")
 
     configs = [t.config for t in tasks]
-    primary = tasks[0]
+    domain = domain or tasks[0].domain
     lct: dict = {}
     if any(c.metadata.get("lct", {}).get("probe_agent") for c in configs):
         lct["probe_agent"] = True
@@ -292,7 +293,7 @@ def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: 
         lct["outputs"] = outputs
     meta = {
         "author_name": "LiteCoder-Terminal procedural generator (composition)",
-        "difficulty": difficulty, "category": primary.domain,
+        "difficulty": difficulty, "category": domain,
         "tags": sorted({"composed", *(tag for c in configs for tag in c.metadata.get("tags", []))}),
         "family": "composed", "seed": seed,
         "expert_time_estimate_min": sum(int(c.metadata.get("expert_time_estimate_min", 10)) for c in configs),
@@ -312,7 +313,7 @@ def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: 
                         "network_mode": "no-network"},
         "artifacts": sorted({a for c in configs for a in c.artifacts}),
     })
-    return GeneratedTask("composed", primary.domain, difficulty, seed, instruction, config, files)
+    return GeneratedTask("composed", domain, difficulty, seed, instruction, config, files)
 
 
 def _title(cls: type[TaskFamily]) -> str:
@@ -355,4 +356,4 @@ def compose(primary: type[TaskFamily], level: str, k: int, seed: int,
                                f"({len(others)} other families tried)")
     ordered = sorted(enumerate(chosen), key=lambda e: (STAGE_RANK.get(e[1][0].domain, 5), e[0]))
     return compose_tasks([c[1] for _, c in ordered], [_title(c[0]) for _, c in ordered], difficulty=level,
-                         seed=seed)
+                         seed=seed, domain=primary.domain)
