@@ -321,7 +321,7 @@ def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, fail, rep
         for rec in r.metadata.get("steps", []):
             if rec.get("reward") not in (0, None):
                 fail(r, "nop", f"doing nothing scores {rec['reward']} at step "
-                            f"{rec['name']!r} (must be 0)", "no-op scores > 0")
+                     f"{rec['name']!r} (must be 0)", "no-op scores > 0")
         return
     for k in range(1, n_steps + 1):
         r = trial("nop", [OracleAgent()] * (k - 1) + [NopAgent()], k, stop_after=k)
@@ -329,12 +329,12 @@ def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, fail, rep
         if len(recs) < k:
             stopped = recs[-1] if recs else {}
             fail(r, "oracle", f"reference solution of step {stopped.get('name')!r} does not "
-                        f"reach its min_reward ({stopped.get('stopped')}), so step {steps[k - 1].step_name!r} "
-                        f"never runs", "oracle scores < 1")
+                 f"reach its min_reward ({stopped.get('stopped')}), so step {steps[k - 1].step_name!r} "
+                 f"never runs", "oracle scores < 1")
         if recs[-1].get("reward") != 0:
             fail(r, "nop", f"doing nothing at step {recs[-1]['name']!r} (after the reference "
-                        f"for the steps before) scores {recs[-1]['reward']} (must be 0)",
-                        "no-op scores > 0")
+                 f"for the steps before) scores {recs[-1]['reward']} (must be 0)",
+                 "no-op scores > 0")
     for i in range(1, repeats + 1):
         r = trial("oracle", OracleAgent(), i)
         low = [rec for rec in r.metadata.get("steps", []) if rec.get("reward") != 1]
@@ -342,8 +342,8 @@ def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, fail, rep
             where = (f" at step {low[0]['name']!r} ({low[0]['reward']})" if low else
                      f" (only {len(r.metadata.get('steps', []))} of {n_steps} steps ran)")
             fail(r, "oracle", f"reference solution scores {r.reward} on repeat {i} of "
-                        f"{repeats}{where} (must be 1 at every step, every time)",
-                        "oracle scores < 1")
+                 f"{repeats}{where} (must be 1 at every step, every time)",
+                 "oracle scores < 1")
     for k, step in enumerate(steps, 1):
         own = step.dir / "solution" / "wrong"
         for j, script in enumerate(sorted(own.glob("*.sh")) if own.is_dir() else [], 1):
@@ -351,8 +351,8 @@ def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, fail, rep
             rec = r.metadata.get("steps", [])[-1]
             if rec.get("reward") != 0:
                 fail(r, "wrong", f"known-wrong solution {script.name} of step "
-                            f"{step.step_name!r} scores {rec.get('reward')} (must be 0)",
-                            "wrong solution scores > 0")
+                     f"{step.step_name!r} scores {rec.get('reward')} (must be 0)",
+                     "wrong solution scores > 0")
 
 
 def verdict_totals(verdicts: list[TaskVerdict]) -> dict[str, dict[str, int]]:
