@@ -256,7 +256,8 @@ class RayExecutor(Executor):
             else:
                 try:  # join a cluster that `ray start` (or RAY_ADDRESS) made on this machine
                     ray.init(address="auto", **kwargs)
-                except (ConnectionError, RuntimeError, ValueError):
+                except (ConnectionError, RuntimeError, ValueError):  # none: a one-node cluster of our own
+                    kwargs.setdefault("object_store_memory", 200 * 2**20)  # task dirs and trial tars are small
                     ray.init(resources={DOCKER_RESOURCE: self.local_slots}, **kwargs)
             self._owns_ray = True
         self.run_id = f"ray-{uuid.uuid4().hex[:8]}"
