@@ -31,7 +31,7 @@ from pathlib import Path
 
 from litecoder_terminal import __version__
 from litecoder_terminal.synth.procedural.base import GeneratedTask, TaskFamily, derive_seed
-from litecoder_terminal.synth.procedural.compose import CompositionError, StageSampleError, compose
+from litecoder_terminal.synth.procedural.compose import StageSampleError, compose
 from litecoder_terminal.synth.procedural.dedup import NearDuplicateFilter, diversity, minhash
 from litecoder_terminal.synth.procedural.metrics import task_metrics
 from litecoder_terminal.synth.procedural.registry import families, get_family
@@ -258,13 +258,6 @@ def fill_slot(slot_spec: tuple, *, admit: Callable[[Candidate], bool], first: Ca
 def _discard(cand: Candidate) -> None:
     if cand.tmp:
         shutil.rmtree(cand.tmp, ignore_errors=True)
-
-
-def sample_slot(family: TaskFamily, *, run_seed: int, index: int, admit: Callable[[str, str], bool],
-                max_attempts: int = MAX_RESAMPLES) -> SlotResult:
-    """One slot of one family's tasks (no composition), admitted by `admit(content_hash, instruction)`."""
-    spec = Slot(index, type(family), family.config.difficulty).spec(type(family).domain, run_seed)
-    return fill_slot(spec, admit=lambda c: admit(c.digest, c.instruction), max_attempts=max_attempts)
 
 
 def _fingerprint_args(domain: str, count: int | None, seed: int, difficulties: list[str] | None,

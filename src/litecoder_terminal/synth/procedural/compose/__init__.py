@@ -27,7 +27,7 @@ MAX_STAGES = 6
 # Story order: get the code, build it, change it, run data through it, then the machine around it.
 STAGE_RANK = {"version_control": 0, "build_tools": 1, "coding": 2, "data_science": 3, "ai_ml": 4,
               "scientific_computing": 5, "networking": 6, "system_admin": 7, "security": 8, "games": 9}
-HANDOFF_DIR = "/tmp/lct-solution"  # a stage's extra solution files, written by its own inlined script
+SOLUTION_FILES_DIR = "/tmp/lct-solution"  # a stage's extra solution files, written by its own inlined script
 _SCRIPT = re.compile(r"solution/(solve\.sh|wrong/[^/]+\.sh|alt/[^/]+\.sh)")
 _COPY = re.compile(r"^(COPY|ADD)\s+(.*)$")
 _WORKDIR = re.compile(r"^WORKDIR\s+(\S+)\s*$")
@@ -75,7 +75,7 @@ class Stage:
             data = self.task.files[path]
             self._inlined[path] = _inlinable(data if isinstance(data, str) else data.decode(),
                                              f"{self.task.family} (seed {self.task.seed}) {path}", self.extra,
-                                             f"{HANDOFF_DIR}/stage{self.index}")
+                                             f"{SOLUTION_FILES_DIR}/stage{self.index}")
         return self._inlined[path]
 
 
