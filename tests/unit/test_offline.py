@@ -83,8 +83,9 @@ def test_pins():
 def _tb2_task(tmp_path, name="t", **kw):
     return make_task(tmp_path, name, test_sh=TB2,
                      dockerfile="FROM debian:bookworm-slim\n# the app\nWORKDIR /app\nCOPY --chown=1000 data.csv "
-                                "conf/ /app/\nCOPY --from=builder /x /y\nUSER app\n",
+                                "conf/ /app/\nCOPY --from=builder /x /y\nCOPY start.sh /usr/local/bin/\nUSER app\n",
                      extra_files={"environment/data.csv": "a\n", "environment/conf/x.ini": "k=v\n",
+                                  "environment/start.sh": "#!/bin/bash\nuv run server.py\n",
                                   "tests/test_outputs.py": "import json\n\ndef test_x():\n"
                                   "    assert open('/app/out.json').read()\n    assert open('/srv/report/r.txt')\n",
                                   **kw})
@@ -110,6 +111,7 @@ def test_convert_task(tmp_path):
     # the rest is byte for byte the same
     for rel in ("instruction.md", "environment/Dockerfile", "solution/solve.sh", "tests/test_outputs.py"):
         assert (out.root / rel).read_bytes() == (src / rel).read_bytes(), rel
+    # the environment's copy in tests/.lct-env is environment code: neither a grading-time download nor leaked tests
     assert [f.code for f in lint_task(out.root)] == []
     assert [f.code for f in lint_task(src)] == ["LCT005"] * 4
 

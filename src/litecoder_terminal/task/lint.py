@@ -71,6 +71,9 @@ _NETWORK_INSTALL = re.compile(
     r"(?<![\w/.-])(curl|wget|uv|uvx|pipx|apt-get|apt|apk|yum|dnf|npm|npx|yarn|pnpm|conda|mamba|gem|cargo)"
     r"(?![\w.-])|\bpip3?\s+install\b|-m\s+pip\s+install\b|\bgit\s+(clone|fetch|pull)\b|\bgo\s+(get|install)\b"
 )
+# `lct offline` copies the environment's build context here (the verifier image replays it): environment code, not
+# the verifier's, and already checked as environment/.
+OFFLINE_ENV_COPY = ".lct-env"
 # What counts as code when a tests/ or solution/ file also lands in the image (data fixtures may be shared).
 _CODE_SUFFIXES = {".py", ".sh", ".bash", ".js", ".mjs", ".ts", ".rb", ".pl", ".php", ".go", ".rs", ".c", ".cc",
                   ".cpp", ".h", ".java", ".kt", ".lua", ".r", ".R", ".jl", ".exs", ".ex", ".scala", ".swift"}
@@ -314,7 +317,7 @@ def _protected_code(task: TaskDir) -> dict[str, str]:
     for d in roots:
         if d.is_dir():
             for p in d.rglob("*"):
-                if p.is_file() and p.name != "Dockerfile" and _is_code(p):
+                if p.is_file() and p.name != "Dockerfile" and OFFLINE_ENV_COPY not in p.parts and _is_code(p):
                     out[hashlib.sha256(p.read_bytes()).hexdigest()] = str(p.relative_to(task.root))
     return out
 
@@ -325,7 +328,7 @@ def _lint_verifier_scripts(tests_dir: Path, test_path: Path, config: TaskConfig 
     ways out (`lct offline`, `--allow-grading-network`)."""
     networked = config is not None and config.phase_network("verifier") is not NetworkMode.NO_NETWORK
     for script in sorted(tests_dir.rglob("*.sh")):
-        if not script.is_file():
+        if not script.is_file() or OFFLINE_ENV_COPY in script.relative_to(tests_dir).parts:
             continue
         for n, raw in enumerate(script.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             line = raw.split("#", 1)[0] if not raw.lstrip().startswith("#!") else ""

@@ -27,7 +27,7 @@ from litecoder_terminal.task.dockerfile import from_lines
 from litecoder_terminal.task.model import TaskDir, TaskLoadError
 
 VENV = "/opt/lct-verifier"
-ENV_COPY = ".lct-env"  # the environment's build context, inside tests/ (the verifier image's context)
+from litecoder_terminal.task.lint import OFFLINE_ENV_COPY as ENV_COPY  # the environment's build context, in tests/
 DEFAULT_PINS = {"pytest": "8.4.1", "pytest-json-ctrf": "0.3.5"}  # what Terminal-Bench 2's template pins
 MARK = "# lct offline:"
 
