@@ -125,6 +125,11 @@ def validate(
 ) -> None:
     """Run the quality gates on tasks: lint, build, no-op=0, oracle=1 x repeats, wrong solutions=0."""
     mapping = _parse_image_map(image_map)
+    from litecoder_terminal.runner import validate_many
+
+    gate_options = {k: v for k, v in (("no_oracle", no_oracle), ("allow_grading_network", allow_grading_network),
+                                      ("force_build", force_build)) if v}
+    extra = _gate_options_arg(validate_many, gate_options)
     tasks = find_task_dirs(paths)
     if not tasks:
         err.print("[red]error:[/red] no task dirs found")
@@ -141,9 +146,6 @@ def validate(
         def done(v: TaskVerdict, resumed: bool) -> None:
             progress.update(bar, advance=1, description=f"{v.name}: {v.verdict.value}{' (ledger)' if resumed else ''}")
 
-        gate_options = {k: v for k, v in (("no_oracle", no_oracle), ("allow_grading_network", allow_grading_network),
-                                          ("force_build", force_build)) if v}
-        extra = _gate_options_arg(validate_many, gate_options)
         with runner:
             verdicts = validate_many(tasks, engine=engine, job_dir=job_dir, jobs=jobs, repeats=repeats,
                                      image_map=mapping, lint_only=lint_only, on_done=done, executor=runner,
