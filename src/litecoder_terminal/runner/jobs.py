@@ -64,6 +64,7 @@ class ValidateRequest:
     job_id: str | None = None
     measure_disk: bool = False
     remove_image: bool = False
+    gate_options: dict[str, bool] = field(default_factory=dict)  # validate_task's keyword options (no_oracle, ...)
 
 
 def _ledger_key(path: Path, settings: dict) -> str | None:
@@ -107,7 +108,8 @@ def validate_on_node(node: NodeContext | None, req: ValidateRequest) -> Validate
             node.hold(hold)
     try:
         v = validate_task(path, engine, repeats=req.repeats, image_map=req.image_map or None,
-                          job_dir=Path(req.job_dir), lint_only=req.lint_only, job_id=req.job_id)
+                          job_dir=Path(req.job_dir), lint_only=req.lint_only, job_id=req.job_id,
+                          **req.gate_options)
     finally:
         last = node.release(hold) if hold and node is not None else False
     out = ValidateOutcome(verdict=v, node=node.node if node is not None else None)
@@ -137,6 +139,7 @@ def _error_outcome(req: ValidateRequest, cause: str) -> ValidateOutcome:
 def validate_outcomes(paths: list[Path], *, engine: DockerEngine | None = None, job_dir: Path, jobs: int = 2,
                       repeats: int = 3, image_map: dict[str, str] | None = None, lint_only: bool = False,
                       executor: Executor | None = None, measure_disk: bool = False, remove_images: bool = False,
+                      gate_options: dict[str, bool] | None = None,
                       on_done: Callable[[ValidateOutcome], None] | None = None,
                       on_lost: Callable[[Lost], None] | None = None) -> list[ValidateOutcome]:
     """Outcomes in the order of `paths` (verdict, node, image disk). Tasks already judged in this job dir (same
@@ -144,6 +147,9 @@ def validate_outcomes(paths: list[Path], *, engine: DockerEngine | None = None, 
     `engine` (today's behaviour)."""
     job_dir = Path(job_dir).resolve()
     settings = {"repeats": repeats, "image_map": image_map or {}, "lint_only": lint_only}
+    gate_options = {k: v for k, v in (gate_options or {}).items() if v}
+    if gate_options:  # only when given, so ledgers of runs without them keep their keys
+        settings["gate_options"] = gate_options
     own_executor = executor is None
     executor = executor or LocalExecutor(engine, jobs)
     job = HarborJob(job_dir, kind="validate", agents=[{"name": "nop"}, {"name": "oracle"}],
@@ -165,7 +171,8 @@ def validate_outcomes(paths: list[Path], *, engine: DockerEngine | None = None, 
             todo.append(i)
     reqs = [ValidateRequest(path=str(Path(paths[i]).resolve()), job_dir=str(job_dir), repeats=repeats,
                             image_map=image_map or {}, lint_only=lint_only, job_id=job.id,
-                            measure_disk=measure_disk, remove_image=remove_images) for i in todo]
+                            measure_disk=measure_disk, remove_image=remove_images, gate_options=gate_options)
+            for i in todo]
 
     def lost(event: Lost) -> None:
         _clear_trials(job_dir, Path(reqs[event.index].path))  # the retry starts clean: no half-run trial stays
@@ -212,12 +219,12 @@ def _clear_trials(job_dir: Path, task: Path) -> None:
 
 def validate_many(paths: list[Path], *, engine: DockerEngine | None, job_dir: Path, jobs: int = 2, repeats: int = 3,
                   image_map: dict[str, str] | None = None, lint_only: bool = False,
-                  executor: Executor | None = None,
+                  executor: Executor | None = None, gate_options: dict[str, bool] | None = None,
                   on_done: Callable[[TaskVerdict, bool], None] | None = None,
                   on_lost: Callable[[Lost], None] | None = None) -> list[TaskVerdict]:
-    """Verdicts in the order of `paths`. Tasks already judged in this job dir (same content) are not re-run;
-    `error` verdicts are always retried."""
+    """Verdicts in the order of `paths`. Tasks already judged in this job dir (same content, same settings) are not
+    re-run; `error` verdicts are always retried. `gate_options` go to `validate_task` (no_oracle, ...)."""
     cb = (lambda o: on_done(o.verdict, o.resumed)) if on_done else None
     return [o.verdict for o in validate_outcomes(paths, engine=engine, job_dir=job_dir, jobs=jobs, repeats=repeats,
                                                  image_map=image_map, lint_only=lint_only, executor=executor,
-                                                 on_done=cb, on_lost=on_lost)]
+                                                 gate_options=gate_options, on_done=cb, on_lost=on_lost)]
