@@ -246,9 +246,10 @@ def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: 
     fill = {"org": rng.choice(story["orgs"]), "host": f"{rng.choice(story['hosts'])}-{rng.randrange(2, 99)}",
             "event": rng.choice(story["events"]), "k": k}
     parts = [rng.choice(story["intros"]).format(**fill)]
+    header = rng.choice(story["headers"])
     for i, st in enumerate(stages, 1):
         lead = "" if i == 1 else rng.choice(story["transitions"]) + "\n\n"
-        parts.append(f"## Part {i} of {k}: {st.title}\n\n{lead}{st.task.instruction.strip()}")
+        parts.append(f"{header.format(i=i, k=k, title=st.title)}\n\n{lead}{st.task.instruction.strip()}")
     parts.append(rng.choice(story["closings"]).format(**fill))
     instruction = "\n\n".join(parts) + "\n"
 
