@@ -141,3 +141,23 @@ def test_cli_builds_a_procedural_corpus_and_removes_images(engine, tmp_path):
     assert stats["disk"]["extra_max"] < 5 * 2**20  # the goal: at most 5 MB per task over the shared layers
     res = CliRunner().invoke(app, ["corpus", "verify", str(out), "--sample", "0"])
     assert res.exit_code == 0 and "2 task digest(s) checked, 0 problem(s)" in res.output, res.output
+
+
+@pytest.mark.timeout(1800)
+def test_cli_corpus_from_the_llm_pipeline(engine, tmp_path):
+    """`--source synth` runs `lct synth`'s pipeline (here against the scripted server of tests/docker/test_synth_llm.py)
+    and re-validates what it accepted before it enters the corpus."""
+    from litecoder_terminal.llm.scripted import ScriptedLLMServer
+    from tests.docker.test_synth_llm import scripted_model
+
+    out = tmp_path / "synth"
+    with ScriptedLLMServer() as srv:
+        scripted_model(srv)
+        res = CliRunner().invoke(app, ["corpus", "build", "--count", "1", "--out", str(out), "--source", "synth",
+                                       "--domain", "data_science", "--model", "openai/scripted", "--api-base", srv.url,
+                                       "--repeats", "1"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in (out / "data" / "tasks.jsonl").read_text().splitlines()]
+    assert len(rows) == 1 and rows[0]["domain"] == "data_science" and rows[0]["verdict"]["verdict"] == "accepted"
+    assert json.loads((out / ".lct-corpus" / "stats.json").read_text())["source"] == "synth"
+    assert check_digests(out) == (1, [])
