@@ -136,8 +136,10 @@ def test_plan_levels_and_compose_option():
         ("easy", (1, 1), True), ("medium", (2, 2), False), ("hard", (2, 4), False)]
     assert {s.stages for s in plan("all", 6, None, None, compose_k=3)} == {(3, 3)}
     assert {s.stages for s in plan("all", None, None, 1)} == {(1, 1)}  # --per-family: each family as it is
-    with pytest.raises(ValueError, match="--compose 9"):
+    with pytest.raises(ValueError, match="--compose 9: K is 1 to 5"):
         plan("networking", 3, None, None, compose_k=9)
+    with pytest.raises(ValueError, match="--compose 7: K is 1 to 6"):
+        plan("all", 3, None, None, compose_k=7)
 
 
 def test_generate_records_difficulty_and_is_the_same_with_workers(tmp_path):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from litecoder_terminal import __version__
 from litecoder_terminal.synth.procedural.base import GeneratedTask, TaskFamily, derive_seed
-from litecoder_terminal.synth.procedural.compose import StageSampleError, compose
+from litecoder_terminal.synth.procedural.compose import MAX_STAGES, StageSampleError, compose
 from litecoder_terminal.synth.procedural.dedup import NearDuplicateFilter, diversity, minhash
 from litecoder_terminal.synth.procedural.metrics import task_metrics
 from litecoder_terminal.synth.procedural.registry import families, get_family
@@ -139,9 +139,11 @@ def plan(domain: str, count: int | None, difficulties: list[str] | None, per_fam
     fams = families(domain)
     if not fams:
         raise ValueError(f"no task families for domain {domain!r}")
-    if compose_k is not None and not 1 <= compose_k <= len(fams):
-        raise ValueError(f"--compose {compose_k}: domain {domain!r} has {len(fams)} families; K is 1 to {len(fams)}"
-                         if compose_k >= 1 else f"--compose {compose_k}: K must be at least 1")
+    most = min(len(fams), MAX_STAGES)
+    if compose_k is not None and not 1 <= compose_k <= most:
+        raise ValueError(f"--compose {compose_k}: K must be at least 1" if compose_k < 1 else
+                         f"--compose {compose_k}: K is 1 to {most} (a composition has at most {MAX_STAGES} stages; "
+                         f"domain {domain!r} has {len(fams)} families)")
     levels = list(difficulties or DIFFICULTY_CYCLE)
 
     def stages(level: str) -> tuple[tuple[int, int], bool]:
