@@ -19,7 +19,14 @@ def test_reward_txt(tmp_path):
     assert parse_reward(tmp_path) == (0.25, {"reward": 0.25})
 
 
-@pytest.mark.parametrize("content", ['{"reward": "1"}', '{"reward": true}', "[1]", "{}", '{"a": 1, "b": 0}', "nan",
+def test_reward_json_without_a_reward_key_is_the_mean_of_its_dimensions(tmp_path):
+    (tmp_path / "reward.json").write_text(json.dumps({"stage_1": 1, "stage_2": 0}))
+    assert parse_reward(tmp_path) == (0.5, {"stage_1": 1.0, "stage_2": 0.0})
+    (tmp_path / "reward.json").write_text(json.dumps({"stage_1": 1, "stage_2": 1}))
+    assert parse_reward(tmp_path)[0] == 1.0
+
+
+@pytest.mark.parametrize("content", ['{"reward": "1"}', '{"reward": true}', "[1]", "{}", '{"a": 1, "b": 2}', "nan",
                                      '{"reward": NaN}'])
 def test_bad_reward_json(tmp_path, content):
     (tmp_path / "reward.json").write_text(content)

@@ -178,12 +178,13 @@ def parse_reward(verifier_dir: Path) -> tuple[float, dict[str, float]]:
         for k, v in data.items():
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 raise RewardError(f"reward.json: {k!r} is {v!r}, not a finite number")
-        if "reward" in data:
-            reward = float(data["reward"])
-        elif len(data) == 1:
-            reward = float(next(iter(data.values())))
-        else:
-            raise RewardError("reward.json has several values and no 'reward' key")
+        if "reward" not in data:  # every key is then a reward dimension in [0, 1]
+            for k, v in data.items():
+                _in_range(float(v), f"reward.json {k!r}")
+        # Harbor keeps rewards as a dict (its metrics aggregate per key); the one number gates and trainers need
+        # is `reward` when the verifier names it, else the mean over the keys: 1 exactly when every dimension
+        # is 1, 0 exactly when every dimension is 0.
+        reward = float(data["reward"]) if "reward" in data else sum(map(float, data.values())) / len(data)
         return _in_range(reward, "reward.json"), {k: float(v) for k, v in data.items()}
     if rt.exists():
         text = rt.read_text(errors="replace").strip()
