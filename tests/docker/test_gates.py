@@ -122,3 +122,35 @@ def test_image_map_substitutes_base_without_touching_task(engine, tmp_path):
                       image_map={"registry.invalid/team/base:1.0": "debian:bookworm-slim"})
     assert v.verdict is Verdict.ACCEPTED, v.reasons
     assert (task / "environment" / "Dockerfile").read_text() == before
+
+
+# ---- the battery gates (gates/battery.py): alternative solutions must pass, mutated outputs must fail ----------
+OUTPUTS = {"metadata": {"lct": {"outputs": ["/root/out.txt"]}}}
+
+
+def test_alt_solutions_and_mutations_are_gates(engine, tmp_path):
+    task = make_task(tmp_path, "battery", config=OUTPUTS,
+                     extra_files={"solution/alt/printf.sh": "#!/bin/bash\nprintf 'hello\\n' > /root/out.txt\n"})
+    v = verdict_of(engine, task, tmp_path, repeats=1)
+    assert v.verdict is Verdict.ACCEPTED, v.reasons
+    gates = [t.gate for t in v.trials]
+    assert gates[:3] == ["nop", "oracle", "alt"] and gates.count("mutation") == 4
+    # delete and empty are applied and score 0; shape/change need python3, absent from this image: not judged
+    assert [t.reward for t in v.trials if t.gate == "mutation"][:2] == [0, 0]
+
+
+def test_a_verifier_that_only_checks_existence_is_rejected_by_a_mutation(engine, tmp_path):
+    task = make_task(tmp_path, "exists-only", check="test -e /root/out.txt", config=OUTPUTS)
+    v = verdict_of(engine, task, tmp_path, repeats=1)
+    assert v.verdict is Verdict.REJECTED and v.reasons[0].gate == "mutation", v.reasons
+    assert "/root/out.txt emptied" in v.reasons[0].message
+
+
+def test_a_correct_alternative_the_verifier_refuses_is_rejected(engine, tmp_path):
+    # the verifier demands the reference's exact bytes (no trailing newline tolerance): a false-negative trap
+    task = make_task(tmp_path, "exact", solve="echo hello > /root/out.txt",
+                     check="[ \"$(od -c /root/out.txt | head -1)\" = \"$(echo hello | od -c | head -1)\" ]",
+                     extra_files={"solution/alt/no-newline.sh": "#!/bin/bash\nprintf hello > /root/out.txt\n"})
+    v = verdict_of(engine, task, tmp_path, repeats=1)
+    assert v.verdict is Verdict.REJECTED and v.reasons[0].gate == "alt", v.reasons
+    assert "no-newline.sh" in v.reasons[0].message

@@ -221,9 +221,17 @@ def test_mutation_agents_cover_every_output_and_kind(tmp_path):
                                                    "tests/test.sh": "#!/bin/bash\n"})
     task = TaskDir(d.root)
     assert [p.name for p in battery.alt_solutions(task)] == ["a.sh", "b.sh"]
-    agents = battery.mutation_agents(task)
+    agents = battery.mutation_agents(task, full=True)
     assert [n for n, _ in agents] == [f"mutate-{k}-{i}" for i in (1, 2) for k in battery.MUTATIONS]
     assert agents[-1][1].output == "/app/out"
+    # the default: every output mutated, every kind used, max(outputs, kinds) trials
+    agents = battery.mutation_agents(task)
+    assert [(a.kind, a.output) for _, a in agents] == [("delete", "/app/a.json"), ("empty", "/app/out"),
+                                                       ("shape", "/app/a.json"), ("change", "/app/out")]
+    many = TaskConfig.model_validate({"metadata": {"lct": {"outputs": [f"/app/o{i}" for i in range(6)]}}})
+    agents = battery.mutation_agents(task, many)
+    assert len(agents) == 6 and {a.output for _, a in agents} == {f"/app/o{i}" for i in range(6)}
+    assert {a.kind for _, a in agents} == set(battery.MUTATIONS)
     bad = TaskConfig.model_validate({"metadata": {"lct": {"outputs": ["relative.txt"]}}})
     with pytest.raises(ValueError, match="task.toml: .*absolute paths"):
         battery.declared_outputs(bad)

@@ -89,13 +89,23 @@ class MutationAgent:
         return ["/solution", MUTATE_PATH]
 
 
-def mutation_agents(task: TaskDir, config: TaskConfig | None = None) -> list[tuple[str, MutationAgent]]:
-    """One agent per (declared output, mutation); run each with the trial harness: every one must score 0.
+def mutation_agents(task: TaskDir, config: TaskConfig | None = None, *,
+                    full: bool = False) -> list[tuple[str, MutationAgent]]:
+    """Mutation agents for the declared outputs; run each with the trial harness: every one must score 0.
+    By default every output gets at least one mutation and every kind is used at least once (max(outputs, 4)
+    trials: a composed task declares a dozen outputs); `full` gives every (output, kind) pair.
     An agent whose outcome exit code is NOTHING_TO_MUTATE left the reference's output as it was (e.g. an output
     without a value to change): its trial says nothing about the verifier and should not be judged."""
     config = config or task.config()
     outs = declared_outputs(config, str(task.root / "task.toml"))
-    return [(a.name, a) for i, out in enumerate(outs, 1) for a in (MutationAgent(k, out, i) for k in MUTATIONS)]
+    if not outs:
+        return []
+    if full:
+        pairs = [(i, out, k) for i, out in enumerate(outs, 1) for k in MUTATIONS]
+    else:
+        pairs = [(j % len(outs) + 1, outs[j % len(outs)], MUTATIONS[j % len(MUTATIONS)])
+                 for j in range(max(len(outs), len(MUTATIONS)))]
+    return [(a.name, a) for a in (MutationAgent(k, out, i) for i, out, k in pairs)]
 
 
 def mutation_scripts(solve_sh: str, outputs: list[str], inputs: list[str] | None = None) -> dict[str, str]:
@@ -158,7 +168,7 @@ def run_battery(task: TaskDir, engine, images, trial_root: Path, *, repeats: int
     for name, agent in alt_agents(task):
         for n in range(1, repeats + 1):
             one("alt", name, agent, n, 1.0)
-    for name, agent in mutation_agents(task, config):
+    for name, agent in mutation_agents(task, config, full=True):
         one("mutation", name, agent, 1, 0.0)
     return out
 

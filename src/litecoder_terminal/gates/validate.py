@@ -1,5 +1,6 @@
 """lint -> pre-flight (base images) -> build -> no-op scores 0 -> oracle scores 1 on K fresh containers -> each
-wrong solution scores 0; multi-step tasks step by step. Infrastructure failures are `error` (never a verdict on the
+wrong solution scores 0 -> each alternative solution scores 1 on K containers -> each mutation of a declared output
+scores 0 (gates/battery.py); multi-step tasks step by step. Infrastructure failures are `error` (never a verdict on the
 task, never served from a ledger); a task without a reference solution can only be `unverified`."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from litecoder_terminal.agents import Agent, NopAgent, OracleAgent, ScriptAgent
+from litecoder_terminal.gates.battery import NOTHING_TO_MUTATE, alt_agents, describe, mutation_agents
 from litecoder_terminal.runner.layout import build_log_dir, stamp_trial, validate_trial_name
 from litecoder_terminal.sandbox import BuildError, DockerEngine, SandboxError
 from litecoder_terminal.task import NetworkMode, TaskConfig, TaskDir, TaskLoadError, VerifierEnvironmentMode
@@ -221,6 +223,7 @@ def validate_task(path: Path, engine: DockerEngine | None, *, repeats: int = 3, 
                     if r.reward != 0:
                         fail(r, "wrong", f"known-wrong solution {script.name} scores {r.reward} (must be 0)",
                              "wrong solution scores > 0")
+                _battery_gates(task, config, trial, fail, repeats)
         if not verify:
             why = "--no-oracle" if no_oracle else "the task has no reference solution"
             raise _Stop(Verdict.UNVERIFIED, "oracle", f"lint, build and no-op passed; not shown solvable ({why})",
@@ -308,6 +311,29 @@ def _preflight(engine: DockerEngine, task: TaskDir, config: TaskConfig, image_ma
         raise _Stop(Verdict.ERROR, "build", f"base image{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
                     f"not local and no registry answered: make {'them' if len(missing) > 1 else 'it'} available "
                     f"(docker pull / docker load) or use {hint} ({'; '.join(causes)})", "base image missing")
+
+
+def _battery_gates(task: TaskDir, config, trial, fail, repeats: int) -> None:
+    """The gates of gates/battery.py, for a task that provides them: every `solution/alt/*.sh` scores 1 on every
+    repeat (another correct way must pass), and every mutation of a declared output scores 0 (the verifier looks at
+    what it claims to check). A mutation that found nothing to change is not judged."""
+    for j, (name, agent) in enumerate(alt_agents(task)):
+        for i in range(1, repeats + 1):
+            r = trial("alt", agent, j * repeats + i)
+            if r.reward != 1:
+                fail(r, "alt", f"alternative solution {name} scores {r.reward} on repeat {i} of {repeats} (must be "
+                     "1: a correct solution other than the reference fails)", "alternative solution scores < 1")
+    try:
+        mutations = mutation_agents(task, config)
+    except ValueError as e:
+        raise _Stop(Verdict.REJECTED, "lint", str(e), "bad [metadata.lct] outputs") from e
+    for n, (name, agent) in enumerate(mutations, 1):
+        r = trial("mutation", agent, n)
+        if r.agent_exit_code == NOTHING_TO_MUTATE:
+            continue
+        if r.reward != 0:
+            fail(r, "mutation", f"{describe(agent.kind, agent.output)} after the reference solution still scores "
+                 f"{r.reward} (must be 0)", "mutated output scores > 0")
 
 
 def _multi_step_gates(task: TaskDir, config: TaskConfig, steps, trial, fail, repeats: int,
