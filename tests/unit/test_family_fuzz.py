@@ -60,8 +60,8 @@ COST_MS = {
     "measurement_uncertainty_propagation": 0.8, "ode_trajectory_sampling": 0.5, "resistor_network_dc_solve": 0.5,
     "thermocouple_cooling_pipeline": 10.1, "integrity_manifest_recovery": 8.6, "leaked_secret_cleanup": 2.4,
     "permission_hardening": 1.2, "ssh_bruteforce_blocklist": 15.2, "sshd_config_hardening": 11.9,
-    "cron_window_jobs": 8.3, "disk_cleanup_policy": 2.4, "hr_user_provisioning": 1.8, "http_error_report": 8.0,
-    "service_config_repair": 2.6, "git_backport_marked_fixes": 2.4, "git_bisect_hotfix_release": 3.5,
+    "cron_window_jobs": 13.8, "disk_cleanup_policy": 5.4, "hr_user_provisioning": 4.7, "http_error_report": 30.8,
+    "service_config_repair": 8.3, "git_backport_marked_fixes": 2.4, "git_bisect_hotfix_release": 3.5,
     "git_merge_config_conflicts": 1.9, "git_purge_committed_secret": 1.4, "git_recover_lost_work": 1.5,
 }
 
