@@ -1,0 +1,4 @@
+
+
+def describe():
+    return "@@feat@@: batches of %d" % @@const@@
