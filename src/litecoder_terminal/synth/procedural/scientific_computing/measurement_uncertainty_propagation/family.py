@@ -97,7 +97,7 @@ def weighted(out: dict) -> tuple[float, float]:
 
 
 def _differs(a: dict, b: dict) -> bool:
-    """True when some sample's value (1e-6) or uncertainty (1e-4) is off beyond the verifier's tolerance."""
+    """True when some value (1e-5) or uncertainty (1e-3 relative) is off: far beyond the verifier's tolerance."""
     return any(abs(a[k][0] - b[k][0]) > 1e-5 * abs(b[k][0]) or abs(a[k][1] - b[k][1]) > 1e-3 * b[k][1]
                for k in b)
 

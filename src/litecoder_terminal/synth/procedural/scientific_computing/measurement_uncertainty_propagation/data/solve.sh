@@ -79,7 +79,7 @@ with open(OUT["results"], "w", newline="") as fh:
     w = csv.writer(fh, lineterminator="\n")
     w.writerow(["sample", RESULT, RESULT + "_unc"])
     for s, v, u in out:
-        w.writerow([s, f"{v:.10g}", f"{u:.10g}"])
+        w.writerow([s, f"{v:.8g}", f"{u:.8g}"])
 if OUT["incomplete"] != "(none)":
     open(OUT["incomplete"], "w").write("".join(s + "\n" for s in missing))
 if OUT["summary"] != "(none)":

@@ -42,7 +42,7 @@ END {
       }
       p = P[Q[i]]; val *= m ^ p; a = (p < 0 ? -p : p); rel2 += (a * u / m) ^ 2
     }
-    printf "%s,%.12g,%.12g\n", s, val / factor, (val < 0 ? -val : val) * sqrt(rel2) / factor
+    printf "%s,%.10g,%.10g\n", s, val / factor, (val < 0 ? -val : val) * sqrt(rel2) / factor
   }
 }' "$log" | LC_ALL=C sort -t, -k1,1 > "$tmp.rows"
 { echo "sample,$result,${result}_unc"; cat "$tmp.rows"; } > "$results"
