@@ -1,0 +1,15 @@
+    {
+        size_t n = (size_t)strtoull(tok[0], NULL, 10), i;
+        int *a = malloc((n ? n : 1) * sizeof *a), *copy = malloc((n ? n : 1) * sizeof *copy);
+
+        for (i = 0; i < n; i++)
+            a[i] = (int)strtoll(tok[i + 1], NULL, 10);
+        memcpy(copy, a, n * sizeof *a);
+        { unsigned long long r = count_inversions(a, n);
+          if (memcmp(copy, a, n * sizeof *a) != 0)
+              printf("MODIFIED\n");
+          else
+              printf("%llu\n", r); }
+        free(a);
+        free(copy);
+    }

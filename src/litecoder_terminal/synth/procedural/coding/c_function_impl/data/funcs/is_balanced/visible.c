@@ -1,0 +1,2 @@
+    CHECK(is_balanced("a(b[c]{d})e") == 1);
+    CHECK(is_balanced(")(") == 0);

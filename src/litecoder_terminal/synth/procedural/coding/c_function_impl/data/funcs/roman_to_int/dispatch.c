@@ -1,0 +1,5 @@
+    {
+        char *s = unhex(tok[0]);
+        printf("%d\n", roman_to_int(s));
+        free(s);
+    }

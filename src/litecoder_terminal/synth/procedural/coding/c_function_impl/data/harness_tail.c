@@ -1,0 +1,8 @@
+        else
+            printf("UNKNOWN %s\n", name);
+        free(tok);
+        fflush(stdout);
+    }
+    free(line);
+    return 0;
+}

@@ -1,0 +1,8 @@
+#ifndef @@guard@@
+#define @@guard@@
+
+#include <stddef.h>
+
+@@decls@@
+
+#endif
