@@ -3,11 +3,19 @@ effective settings (first value wins, Match overrides) meet a policy, without ch
 
 from __future__ import annotations
 
+import functools
 import fnmatch
 import random
 
 from litecoder_terminal.synth.procedural import kit
 from litecoder_terminal.synth.procedural.security.sshd_config_hardening import sshd_eval
+
+
+@functools.lru_cache(maxsize=4)
+def _compiled(text: str):
+    """data/fixer.py compiled once per process (it is exec'd several times per sample)."""
+    return compile(text, "fixer.py", "exec")
+
 
 KNOBS = {
     "fix_dropins": kit.Knob("True", "False", "edits sshd_config only; the drop-ins are read first and still win"),
@@ -171,7 +179,7 @@ class SshdConfigHardening(kit.KitFamily):
         flags = {n.upper(): kn.wrong if n == flip else kn.right for n, kn in KNOBS.items()}
         env = {"P": P, "read": fs.__getitem__, "write": fs.__setitem__, "globber": self._globber(fs),
                **{n: v == "True" for n, v in flags.items()}}
-        exec(self.data("fixer.py"), env)  # noqa: S102 - our own package data, run on in-memory files
+        exec(_compiled(self.data("fixer.py")), env)  # noqa: S102 - our own package data, run on in-memory files
         new_drop = {p.rsplit("/", 1)[1]: t for p, t in fs.items() if p.startswith("/etc/ssh/sshd_config.d/")}
         return fs["/etc/ssh/sshd_config"].rstrip("\n"), new_drop
 
