@@ -14,7 +14,9 @@ grep -n '^[a-z]* *= */' @@conf@@
 cat @@in_dir@@/FORMAT.md
 netlist=$(sed -n 's/^netlist *= *//p' @@conf@@)
 # The netlist itself, and which of the tricky features it uses.
+wc -l "$netlist"
 head -n 15 "$netlist"
+grep -c '^[Rr]' "$netlist"
 grep -c '^[RrIiVv]' "$netlist"
 grep -n '^+' "$netlist" || echo "no continuation lines"
 grep -n ';' "$netlist" || echo "no inline comments"
