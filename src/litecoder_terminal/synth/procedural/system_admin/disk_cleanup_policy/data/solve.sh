@@ -12,11 +12,17 @@ du -sb @@root@@/* | sort -rn
 find @@root@@ -maxdepth 3 -type d | sort
 find @@root@@ -name .retain
 find @@root@@ -type l -printf '%p -> %l\n'
+df -h @@root@@ || true
+find @@root@@ -type f | wc -l
+# Protected subtrees (a .retain marker protects its directory and everything below it).
+find @@root@@ -name .retain -printf '%h\n'
 # The reference time as a date, and a few mtimes next to it (the clock of this machine is irrelevant).
 date -u -d @@@ref@@
 ls -la --time-style=+%s @@root@@/cache | head -n 8
 ls -la --time-style=+%s @@root@@/logs 2>/dev/null | head -n 12 || true
 ls -la --time-style=+%s @@root@@/uploads/tmp 2>/dev/null | head -n 6 || true
+# The boundary files sit exactly on / one second past the cut-off: compare their mtimes with the reference.
+stat -c '%Y %s %n' @@root@@/cache/boundary_* @@root@@/cache/*/boundary_* @@root@@/cache/*/*/boundary_* 2>/dev/null || true
 # Names with spaces exist: handle paths in Python, not with word-split shell loops.
 find @@root@@ -name '* *' | head -n 5
 mkdir -p "$(dirname '@@report@@')"
@@ -69,3 +75,7 @@ head -c 600 '@@report@@'; echo
 du -sb @@root@@/* | sort -rn
 find @@root@@ -type l -printf '%p -> %l\n'
 find -L @@root@@ -type l
+# Markers and live logs are still there; the report's totals.
+find @@root@@ -name .retain
+find @@root@@/logs -name '*.log' 2>/dev/null || true
+python3 -c "import json; r = json.load(open('@@report@@')); print(len(r['deleted']), 'deleted,', r['freed_bytes'], 'bytes')"

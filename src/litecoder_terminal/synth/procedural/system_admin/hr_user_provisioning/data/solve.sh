@@ -8,6 +8,13 @@ cat @@hr_dir@@/POLICY.md
 head -n 5 @@hr_dir@@/@@csv@@
 cat @@hr_dir@@/departments.csv
 cat @@hr_dir@@/access_groups.csv
+# How many rows, duplicate employee ids (several rows per person), departures?
+wc -l @@hr_dir@@/@@csv@@
+cut -d, -f1 @@hr_dir@@/@@csv@@ | sort | uniq -d
+grep -ic terminated @@hr_dir@@/@@csv@@ || true
+# Defaults useradd applies (home mode, password ageing) and what a new home gets from /etc/skel.
+grep -E '^(UID_MIN|PASS_MAX_DAYS|HOME_MODE|UMASK)' /etc/login.defs || true
+ls -A /etc/skel
 # Current state: human accounts, groups with members, locked passwords.
 getent passwd | awk -F: '$3 >= 1000 && $3 < 60000'
 getent group | awk -F: '$3 >= 1000 && $3 < 60000'
@@ -60,3 +67,6 @@ getent passwd | awk -F: '$3 >= 1000 && $3 < 60000'
 getent group | awk -F: '$3 >= 1000 && $3 < 60000'
 awk -F: '$2 ~ /^!/ { print $1 " locked" }' /etc/shadow
 ls -ld /home/*
+stat -c '%a %U:%G %n' /home/*
+# Contractors: expiry dates set (shadow field 8)
+awk -F: '$8 != "" { print $1, $8 }' /etc/shadow

@@ -4,6 +4,8 @@ set -euo pipefail
 # What does the dashboard complain about? Its log names the panel and the report it could not read.
 tail -n 5 /var/log/sre-dashboard/dashboard.log
 ls -la /etc/sre-dashboard/
+cat /etc/sre-dashboard/panels.conf
+ls -la /var/log/sre-dashboard/
 # Where does the panel read its report from, and which doc describes it?
 grep -n -A4 '@@service@@' /etc/sre-dashboard/panels.conf
 cat @@conf_dir@@/error-report.md
@@ -13,6 +15,11 @@ ls -la @@log_dir@@/
 head -n 3 @@log_dir@@/access.log
 # Compressed rotations: peek through zcat (a gzip file read raw would count as garbage).
 for f in @@log_dir@@/access.log*.gz; do [ -e "$f" ] && zcat "$f" | head -n 2; done
+du -sh @@log_dir@@
+zcat -f @@log_dir@@/access.log* | wc -l
+# A rough count of 5xx in the current file, and what malformed lines look like.
+grep -cE ' 5[0-9][0-9] [0-9]+$' @@log_dir@@/access.log || true
+grep -vE '^[^ ]+ [^ ]+ [A-Z]+ [^ ]+ [0-9]+ [0-9]+$' @@log_dir@@/access.log | head -n 5 || true
 # How many lines, and do all of them have six fields? (malformed lines must be skipped)
 wc -l @@log_dir@@/access.log*
 for f in @@log_dir@@/access.log*; do case "$f" in *.gz) zcat "$f" ;; *) cat "$f" ;; esac; done \
@@ -33,5 +40,7 @@ mkdir -p "$(dirname "$out")"
 head -n 5 "$out"
 tail -n 3 "$out"
 wc -l "$out"
+python3 -c "import csv; rows = list(csv.reader(open('$out'))); print(rows[0], len(rows) - 1, 'rows')"
+cut -d, -f1 "$out" | sort | uniq -c
 # Totals per status, to compare with the status histogram above.
 awk -F, 'NR > 1 { s[$1] += $NF } END { for (k in s) print k, s[k] }' "$out" | sort -n
