@@ -2,7 +2,8 @@
 
 `RepoPlan` records commits, branches, tags and raw git commands with fixed author/committer names and dates, so the
 repository built inside the image is the same on every machine. `plan.files()` returns the build-context files
-(`environment/setup/mkrepo.py` + `environment/setup/plan.json`); the Dockerfile runs them and deletes them.
+(`environment/<setup>/mkrepo.py` + `plan.json`, <setup> named after the repository so stages of a composed task
+that each build a repository do not share a build folder); the Dockerfile runs them and deletes them.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ class RepoPlan:
         self.clock = start
         self.steps: list[dict] = []
         self.config = [list(c) for c in config]
+        self.setup = "setup-" + hashlib.sha1(repo.encode()).hexdigest()[:10]
 
     def tick(self, rng: random.Random, lo: int = 600, hi: int = 30000) -> int:
         self.clock += rng.randint(lo, hi)
@@ -124,12 +126,13 @@ class RepoPlan:
     def files(self) -> dict[str, str]:
         plan = {"repo": self.repo, "branch": self.branch, "default_who": list(self.default_who),
                 "config": self.config, "steps": self.steps}
-        return {"environment/setup/mkrepo.py": MKREPO,
-                "environment/setup/plan.json": json.dumps(plan, indent=1, sort_keys=True) + "\n"}
+        return {f"environment/{self.setup}/mkrepo.py": MKREPO,
+                f"environment/{self.setup}/plan.json": json.dumps(plan, indent=1, sort_keys=True) + "\n"}
 
     def dockerfile(self, workdir: str, extra: str = "") -> str:
-        return ("COPY setup/ /tmp/setup/\n"
-                "RUN python3 /tmp/setup/mkrepo.py /tmp/setup/plan.json && rm -rf /tmp/setup\n"
+        s = self.setup
+        return (f"COPY {s}/ /tmp/{s}/\n"
+                f"RUN python3 /tmp/{s}/mkrepo.py /tmp/{s}/plan.json && rm -rf /tmp/{s}\n"
                 + extra + f"WORKDIR {workdir}\n")
 
 
