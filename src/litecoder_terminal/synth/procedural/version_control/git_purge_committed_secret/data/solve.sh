@@ -10,6 +10,8 @@ cd @@repo@@
 git status --short --branch
 git branch -a
 git tag --list
+git stash list
+git count-objects -v
 git log --oneline --decorate main..@@branch@@
 # The team's convention says what replaces each credential and which keys are public fixtures.
 cat docs/SECURITY.md
