@@ -195,7 +195,10 @@ class Grader:
         return self.engine.start(self.images.verifier, limits=_limits(venv, self.config), network=network,
                                  env=venv.env, workdir=venv.workdir or self.config.environment.workdir,
                                  labels=self.labels,
-                                 setup=" && ".join([f"mkdir -p {LOGS_DIR}/agent {VERIFIER_DIR}", *clear]))
+                                 # The working directory is made again when an artifact path held it: an
+                                 # output the agent deleted is then missing, yet test.sh still starts.
+                                 setup=" && ".join([f"mkdir -p {LOGS_DIR}/agent {VERIFIER_DIR}", 'W="$PWD"',
+                                                    *clear, 'mkdir -p -- "$W"']))
 
     def _take_prestarted(self):
         fut, self.verifier_box = self.verifier_box, None
