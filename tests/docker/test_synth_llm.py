@@ -113,7 +113,7 @@ def scripted_model(srv: ScriptedLLMServer, *, bad_build: bool = False, bad_solve
             return _write("tests/test_outputs.py", TEST_NOTHING if weak_verifier else TEST_PINNED)
         if "the no-op agent) scored 1" in last:
             return _write("tests/test_outputs.py", TEST_EXISTS)
-        if "attack mutate-truncate-1 scored 1" in last:
+        if "attack mutate-empty-1 scored 1" in last:
             return _write("tests/test_outputs.py", TEST_EXACT)  # recomputes from the inputs: still fooled
         if "attack mutate-inputs-emptied scored 1" in last:
             return _write("tests/test_outputs.py", TEST_PINNED)
@@ -173,17 +173,18 @@ def test_weak_verifier_is_strengthened_by_the_attack_round(repaired_run, engine,
                 if "The verifier check FAILED" in c[-1]["content"]]
     assert any("doing nothing (the no-op agent) scored 1" in f for f in feedback)
     # The existence-only test let the mutated and the model's wrong solutions through; they were sent back.
-    assert any("attack mutate-truncate-1 scored 1" in f for f in feedback)
+    assert any("attack mutate-empty-1 scored 1" in f for f in feedback)
+    assert any("attack mutate-shape-1 scored 1" in f for f in feedback)
     assert any("attack wrong-constant scored 1" in f for f in feedback)
     # Grading is separate-mode: the verifier's container is fresh from the image and receives only the declared
     # outputs, so emptying the inputs in the agent's container cannot fool tests that recompute from the inputs.
-    assert not any("mutate-inputs-emptied scored 1" in f and "mutate-truncate" not in f for f in feedback)
+    assert not any("mutate-inputs-emptied scored 1" in f and "mutate-empty" not in f for f in feedback)
     assert len(feedback) == 2
     task = TaskDir(out / report["tasks"][0]["task_id"])
     assert (task.tests_dir / "test_outputs.py").read_text() == TEST_EXACT
     wrong = {p.name for p in task.wrong_solutions}
-    assert wrong == {"wrong-constant.sh", "wrong-no-newline.sh", "mutate-delete-1.sh", "mutate-truncate-1.sh",
-                     "mutate-change-1.sh", "mutate-inputs-emptied.sh"}
+    assert wrong == {"wrong-constant.sh", "wrong-no-newline.sh", "mutate-delete-1.sh", "mutate-empty-1.sh",
+                     "mutate-shape-1.sh", "mutate-change-1.sh", "mutate-inputs-emptied.sh"}
     # The final task passes the same gates as every task (the wrong-solution gate re-checks the attacks).
     v = validate_task(task.root, engine, repeats=1, job_dir=tmp_path)
     assert v.verdict is Verdict.ACCEPTED, v.reasons

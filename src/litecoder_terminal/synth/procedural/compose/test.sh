@@ -5,7 +5,8 @@
 # Hardened as the single-family test.sh: the interpreter by absolute path in isolated mode without site, no plugin
 # autoload, no conftest.py, no ini file found above the stage's directory.
 mkdir -p /logs/verifier
-PY="/usr/bin/python3 -I -S"
+# Bytecode caches come from a fresh empty directory: a __pycache__ beside a source is never run.
+PY="/usr/bin/python3 -I -S -X pycache_prefix=$(mktemp -d)"
 STAGES="@STAGES@"
 for stage in $STAGES; do
   cd "/tests/$stage" || continue

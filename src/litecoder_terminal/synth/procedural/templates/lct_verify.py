@@ -21,6 +21,7 @@ import subprocess
 AGENT_USER = "lct-agentcode"
 AGENT_UID = AGENT_GID = 64123
 AGENT_HOME = "/tmp/lct-agentcode-home"
+NO_PYCACHE = "/nonexistent/lct-no-pycache"  # bytecode caches are neither read from the tree nor written
 _PR_SET_NO_NEW_PRIVS = 38
 
 
@@ -101,8 +102,10 @@ def run_as_agent(cmd, *, input: str | bytes | None = None, timeout: float = 60, 
         uid, gid, home = _lookup_user(user)
         name = str(user)
         demote = _demoter(uid, gid) if _is_root() else None
+    # PYTHONPYCACHEPREFIX: a path that does not exist, so Python compiles the agent's sources and never runs
+    # a __pycache__ it finds beside them (stale after an edit within the same second, or planted).
     full_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "USER": name,
-                **(env or {})}
+                "PYTHONPYCACHEPREFIX": NO_PYCACHE, **(env or {})}
     if isinstance(cmd, str):
         cmd = ["/bin/sh", "-c", cmd]
     if text and isinstance(input, bytes):

@@ -6,7 +6,8 @@
 # no plugin autoload, no conftest.py, and no ini file found above /tests.
 mkdir -p /logs/verifier
 cd /tests || exit 1
-PY="/usr/bin/python3 -I -S"
+# Bytecode caches come from a fresh empty directory: a __pycache__ beside a source is never run.
+PY="/usr/bin/python3 -I -S -X pycache_prefix=$(mktemp -d)"
 PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $PY -c '
 import sys
 sys.path.append("/usr/lib/python3/dist-packages")
