@@ -167,3 +167,49 @@ def test_compose_draws_from_real_families():
     stages = task.config.metadata["stages"]
     assert len({s["family"] for s in stages}) == 4
     assert sum(p.startswith("solution/wrong/skip-stage") for p in task.files) == 4
+
+
+def test_a_handoff_seals_the_next_stages_inputs():
+    """Stage 1's result (its Handoff value) seals stage 2's declared inputs: the image keeps them only encrypted,
+    the instruction says how to open them, every variant that does part 2 opens them first with what part 1
+    wrote, and the verifier opens the pristine archive with a key only tests/ holds."""
+    from litecoder_terminal.synth.procedural.base import GeneratedTask, Handoff
+
+    a = _family("alpha", "version_control", "/srv/alpha")({"difficulty": "easy"}).sample(1)
+    b = _family("beta", "coding", "/srv/beta")({"difficulty": "easy"}).sample(2)
+    data_dir = "/srv/beta-data"
+    b.files["environment/Dockerfile"] += f"COPY beta/ {data_dir}/\n"
+    a = GeneratedTask(**{**a.__dict__, "handoff": Handoff("1234", "cat /srv/alpha/answer.txt",
+                                                          "the number in `/srv/alpha/answer.txt`")})
+    b = GeneratedTask(**{**b.__dict__, "sealable": [data_dir]})
+    t = compose_tasks([a, b], ["fix alpha", "fix beta"], difficulty="medium", seed=3)
+    docker = t.files["environment/Dockerfile"]
+    assert f"pass:'1234'" in docker and f"rm -rf /tmp/lct-seal-part2.tar {data_dir}" in docker
+    assert docker.index("part2.tar.enc") > docker.index(f"COPY stage2/beta/ {data_dir}/")
+    assert t.files["tests/seal-part2.key"] == "1234\n"
+    assert "-pass file:/tests/seal-part2.key" in t.files["tests/test.sh"] and "@UNSEAL@" not in t.files["tests/test.sh"]
+    assert "part2.tar.enc" in t.instruction and "1234" not in t.instruction
+    assert t.config.metadata["lct"]["handoffs"] == [{"from": "stage1", "to": "stage2", "sealed": [data_dir]}]
+    solve = t.files["solution/solve.sh"]
+    assert solve.index('part1_result="$(cat /srv/alpha/answer.txt)"') < solve.index("cd /srv/beta\n")
+    assert "part1_result" not in t.files["solution/wrong/skip-stage2.sh"]
+    assert "part1_result" in t.files["solution/wrong/skip-stage1.sh"]  # it cannot open part 2's inputs: 0 twice
+    # without a handoff before it, nothing is sealed
+    plain = compose_tasks([GeneratedTask(**{**a.__dict__, "handoff": None}), b], ["a", "b"], difficulty="medium",
+                          seed=3)
+    assert "seal" not in plain.files["environment/Dockerfile"] and "tests/seal-part2.key" not in plain.files
+    # a sealable path the stage does not copy in, or one holding a working directory, is refused
+    for bad in ("/srv/elsewhere", "/srv/beta"):
+        with pytest.raises(CompositionError, match="sealable path"):
+            compose_tasks([a, GeneratedTask(**{**b.__dict__, "sealable": [bad]})], ["a", "b"], difficulty="medium",
+                          seed=3)
+
+
+def test_handoff_values_are_checked():
+    from litecoder_terminal.synth.procedural.base import Handoff
+
+    Handoff("best_model-2", "cat x", "y").check("here")
+    for bad in (Handoff("", "cat x", "y"), Handoff("a b", "cat x", "y"), Handoff("it's", "cat x", "y"),
+                Handoff("1", "cat x\ncat y", "y"), Handoff("1", "cat x", " ")):
+        with pytest.raises(ValueError, match="here"):
+            bad.check("here")

@@ -55,6 +55,24 @@ class FamilyConfig(BaseModel):
         return self.specificity or SPECIFICITY_BY_LEVEL[self.difficulty]
 
 
+@dataclass(frozen=True)
+class Handoff:
+    """A result of a stage's correct work that a later stage of a composition can be sealed with (its inputs reach
+    the agent encrypted under it; docs/composition.md). The generator knows the value; the agent learns it only
+    by doing the stage."""
+
+    value: str  # what the correct outputs give, e.g. "137"
+    read: str  # a shell command that prints the value from the stage's outputs (the composed reference runs it)
+    says: str  # how the instruction names it, e.g. "the total of the count column of /app/errors.csv"
+
+    def check(self, where: str) -> None:
+        if not re.fullmatch(r"[!-~]{1,200}", self.value) or "'" in self.value:
+            raise ValueError(f"{where}: a handoff value is 1-200 printable characters without spaces or quotes, "
+                             f"got {self.value!r}")
+        if not self.read.strip() or "\n" in self.read or not self.says.strip():
+            raise ValueError(f"{where}: a handoff needs a one-line `read` command and a `says` phrase")
+
+
 @dataclass
 class TaskDraft:
     """What a family's `build` returns. Paths in `files` are relative to the task root and must live under
@@ -78,6 +96,11 @@ class TaskDraft:
     # Files or trees the agent must produce or change (each under an artifact): `[metadata.lct] outputs`, what the
     # mutation battery (gates/battery.py) deletes, empties, blanks and alters after the reference solution.
     outputs: list[str] | None = None
+    # For composition (docs/composition.md): a result this stage's correct work yields, and input paths (files or
+    # trees this stage copies in, read by nothing before the agent) that may reach the agent sealed with the
+    # result of the stage before.
+    handoff: Handoff | None = None
+    sealable: list[str] | None = None
 
 
 @dataclass
@@ -89,6 +112,8 @@ class GeneratedTask:
     instruction: str
     config: TaskConfig
     files: dict[str, str | bytes]
+    handoff: Handoff | None = None
+    sealable: list[str] = field(default_factory=list)
 
     def content_hash(self) -> str:
         h = hashlib.sha256()
@@ -201,8 +226,16 @@ class TaskFamily:
             lct["specificity"] = self.config.specificity_in_force
         if lct:
             config.metadata["lct"] = lct
+        if draft.handoff is not None:
+            draft.handoff.check(f"family {self.name}")
+        sealable = sorted(set(draft.sealable or []))
+        for path in sealable:
+            if not path.startswith("/") or path.rstrip("/") in ("", "/") or path == "/tmp" or path.startswith(
+                    "/tmp/") or "'" in path or " " in path:
+                raise ValueError(f"family {self.name}: sealable path {path!r} must be absolute, below / and not "
+                                 "under /tmp, without spaces or quotes")
         return GeneratedTask(self.name, self.domain, self.config.difficulty, seed, draft.instruction.strip() + "\n",
-                             config, files)
+                             config, files, draft.handoff, sealable)
 
 
 def pick(rng: random.Random, options: list[str]) -> str:

@@ -16,7 +16,7 @@ from importlib import resources
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
-from litecoder_terminal.synth.procedural.base import TaskDraft, TaskFamily
+from litecoder_terminal.synth.procedural.base import Handoff, TaskDraft, TaskFamily
 
 PLACEHOLDER = re.compile(r"@@([A-Za-z_][A-Za-z0-9_]*)@@")
 LEVEL_NAMES = ("easy", "medium", "hard")
@@ -197,5 +197,5 @@ def draft(**kwargs: Any) -> TaskDraft:
     return TaskDraft(**kwargs)
 
 
-__all__ = ["EXPECTED", "Knob", "KitFamily", "Levels", "Solver", "TemplateError", "choose", "digests", "draft",
+__all__ = ["EXPECTED", "Handoff", "Knob", "KitFamily", "Levels", "Solver", "TemplateError", "choose", "digests", "draft",
            "expected_file", "render", "sha256"]

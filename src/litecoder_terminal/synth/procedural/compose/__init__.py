@@ -28,6 +28,9 @@ MAX_STAGES = 6
 STAGE_RANK = {"version_control": 0, "build_tools": 1, "coding": 2, "data_science": 3, "ai_ml": 4,
               "scientific_computing": 5, "networking": 6, "system_admin": 7, "security": 8, "games": 9}
 SOLUTION_FILES_DIR = "/tmp/lct-solution"  # a stage's extra solution files, written by its own inlined script
+SEALED_DIR = "/var/lib/handover/sealed"  # where a stage's inputs wait, sealed with the result of the stage before
+# One cipher, one command: what the image seals with, the instruction documents and the verifier opens with.
+OPENSSL = "openssl enc -aes-256-cbc -pbkdf2 -iter 10000"
 _SCRIPT = re.compile(r"solution/(solve\.sh|wrong/[^/]+\.sh|alt/[^/]+\.sh)")
 _COPY = re.compile(r"^(COPY|ADD)\s+(.*)$")
 _WORKDIR = re.compile(r"^WORKDIR\s+(\S+)\s*$")
@@ -63,6 +66,7 @@ class Stage:
     entrypoint: bool
     index: int = 1
     extra: dict[str, str] = field(default_factory=dict)  # solution files other than scripts (by relative path)
+    unseal: str = ""  # commands that open this stage's sealed inputs (run first by every variant that does it)
     _inlined: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -85,9 +89,11 @@ def _story() -> dict:
     return yaml.safe_load(text)
 
 
-def _test_sh(stages: list[str]) -> str:
+def _test_sh(stages: list[str], unseal: str = "") -> str:
     text = resources.files("litecoder_terminal.synth.procedural.compose").joinpath("test.sh").read_text()
-    return text.replace("@STAGES@", " ".join(stages))
+    unseal = ("# Inputs that reached the agent sealed are opened from the pristine image (key in /tests).\n"
+              + unseal) if unseal else ""
+    return text.replace("@STAGES@", " ".join(stages)).replace("@UNSEAL@\n", unseal)
 
 
 def _related(a: str, b: str) -> bool:
@@ -207,7 +213,7 @@ def _stage_script(stage: Stage, index: int, k: int, path: str | None, first: boo
     opening = next((ln.strip() for ln in body.split("\n") if ln.strip() and not ln.lstrip().startswith("#")), "")
     reset = "" if first or _STRICT_SET.match(opening) else \
         "# start this part with the shell options its own script expects\nset +e +u +o pipefail\n"
-    return head + reset + f"cd {stage.workdir}\n" + body
+    return head + reset + stage.unseal + f"cd {stage.workdir}\n" + body
 
 
 def _pastes(stage: Stage, path: str) -> bool:
@@ -226,6 +232,65 @@ def _script(stages: list[Stage], chosen: dict[int, str | None], summary: str) ->
     return "\n".join(parts)
 
 
+@dataclass
+class Seal:
+    """Stage `index`'s inputs, sealed in the image under the result of stage `index - 1` (its Handoff value)."""
+
+    index: int
+    paths: list[str]
+    value: str
+    says: str
+
+    @property
+    def archive(self) -> str:
+        return f"{SEALED_DIR}/part{self.index}.tar.enc"
+
+    def docker_run(self) -> str:
+        rel = " ".join(p.lstrip("/") for p in self.paths)
+        tmp = f"/tmp/lct-seal-part{self.index}.tar"
+        return (f"# ---- part {self.index}'s inputs, sealed with the result of part {self.index - 1} ----\n"
+                f"RUN mkdir -p {SEALED_DIR} && tar -C / -cf {tmp} {rel} && {OPENSSL} -salt -pass "
+                f"pass:'{self.value}' -in {tmp} -out {self.archive} && rm -rf {tmp} "
+                + " ".join(self.paths) + "\n")
+
+    def instruction(self) -> str:
+        return (f"The input files of this part reached the machine sealed, in `{self.archive}`. They open with "
+                f"`{OPENSSL} -d -pass pass:KEY -in {self.archive} | tar -xf - -C /`, where KEY is a result of "
+                f"part {self.index - 1}: {self.says}.")
+
+    def reference(self, read: str) -> str:
+        var = f"part{self.index - 1}_result"
+        return (f"# this part's inputs are sealed with part {self.index - 1}'s result ({self.says}): open them\n"
+                f"{var}=\"$({read})\"\n"
+                f"{OPENSSL} -d -pass \"pass:${var}\" -in {self.archive} | tar -xf - -C /\n")
+
+    def verifier(self, key_file: str) -> str:
+        # the pristine image's archive, opened with the key only /tests holds; a file the agent's artifacts
+        # brought stays as the agent left it
+        return (f"[ -f {self.archive} ] && {OPENSSL} -d -pass file:{key_file} -in {self.archive} "
+                f"| tar -xf - -C / --skip-old-files\n")
+
+
+def _seals(stages: list[Stage]) -> list[Seal]:
+    """A seal for every stage that declares sealable inputs right after a stage that declares a handoff."""
+    seals = []
+    for i in range(1, len(stages)):
+        before, st = stages[i - 1], stages[i]
+        if before.task.handoff is None or not st.task.sealable:
+            continue
+        where = f"{st.task.family} (seed {st.task.seed})"
+        for path in st.task.sealable:
+            copied = [o for o in st.owned if o not in st.task.config.artifacts]
+            if not any(path == own or path.startswith(own.rstrip("/") + "/") for own in copied):
+                raise CompositionError(f"{where}: sealable path {path} is not one this stage copies in")
+            for other in stages:  # a sealed tree must not hold a working directory (below one is fine)
+                if other.workdir == path.rstrip("/") or other.workdir.startswith(path.rstrip("/") + "/"):
+                    raise CompositionError(f"{where}: sealable path {path} holds a working directory")
+        seals.append(Seal(i + 1, list(st.task.sealable), before.task.handoff.value, before.task.handoff.says))
+        st.unseal = seals[-1].reference(before.task.handoff.read)
+    return seals
+
+
 def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: str, seed: int,
                   domain: str | None = None) -> GeneratedTask:
     """One task from already sampled stages (in story order), filed under `domain` (default: the first stage's).
@@ -240,6 +305,7 @@ def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: 
             why = conflict(a, b)
             if why:
                 raise CompositionError(why)
+    seals = {seal.index: seal for seal in _seals(stages)}
     rng = random.Random(derive_seed("compose-story", seed, *(t.family for t in tasks)))
     story = _story()
     k = len(stages)
@@ -249,7 +315,8 @@ def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: 
     header = rng.choice(story["headers"])
     for i, st in enumerate(stages, 1):
         lead = "" if i == 1 else rng.choice(story["transitions"]) + "\n\n"
-        parts.append(f"{header.format(i=i, k=k, title=st.title)}\n\n{lead}{st.task.instruction.strip()}")
+        sealed = f"\n\n{seals[i].instruction()}" if i in seals else ""
+        parts.append(f"{header.format(i=i, k=k, title=st.title)}\n\n{lead}{st.task.instruction.strip()}{sealed}")
     parts.append(rng.choice(story["closings"]).format(**fill))
     instruction = "\n\n".join(parts) + "\n"
 
@@ -263,9 +330,13 @@ def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: 
             elif rel.startswith("tests/") and rel != "tests/test.sh":
                 files[f"tests/stage{i}/{rel[len('tests/'):]}"] = data
         docker.append(f"# ---- stage {i}: {st.task.family} ----\nWORKDIR /\n{st.body}")
+    for seal in seals.values():
+        docker.append(seal.docker_run())
+        files[f"tests/seal-part{seal.index}.key"] = seal.value + "\n"
     docker.append(f"WORKDIR {stages[0].workdir}\n")
     files["environment/Dockerfile"] = "".join(docker)
-    files["tests/test.sh"] = _test_sh(names)
+    files["tests/test.sh"] = _test_sh(names, "".join(seal.verifier(f"/tests/seal-part{seal.index}.key")
+                                                     for seal in seals.values()))
     summary = f"{k} parts on one machine, in the order the instruction gives them."
     files["solution/solve.sh"] = _script(stages, {}, summary)
     for i, st in enumerate(stages, 1):
@@ -301,6 +372,9 @@ def compose_tasks(tasks: list[GeneratedTask], titles: list[str], *, difficulty: 
         "stages": [{"stage": n, "family": t.family, "domain": t.domain, "difficulty": t.difficulty, "seed": t.seed}
                    for n, t in zip(names, tasks)],
     }
+    if seals:
+        lct["handoffs"] = [{"from": f"stage{i - 1}", "to": f"stage{i}", "sealed": seal.paths}
+                           for i, seal in sorted(seals.items())]
     if lct:
         meta["lct"] = lct
     config = TaskConfig.model_validate({

@@ -8,6 +8,7 @@ mkdir -p /logs/verifier
 # Bytecode caches come from a fresh empty directory: a __pycache__ beside a source is never run.
 PY="/usr/bin/python3 -I -S -X pycache_prefix=$(mktemp -d)"
 STAGES="@STAGES@"
+@UNSEAL@
 for stage in $STAGES; do
   cd "/tests/$stage" || continue
   PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $PY -c '

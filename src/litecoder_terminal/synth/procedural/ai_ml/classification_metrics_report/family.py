@@ -191,7 +191,21 @@ class ClassificationMetricsReport(kit.KitFamily):
         files |= self.verifier(base=base, out=out)
         files |= kit.expected_file({"multi": multi, "n": n, "labels": labels, "models": models if multi else []})
         instruction = self.instruction(intro=self.intro(rng, theme=theme), base=base, **text)
-        return kit.draft(
+        # composition: a result of the report opens a later part's inputs
+        if multi:
+            handoff = kit.Handoff(
+                value=max(models, key=lambda m: computed[m]["macro_avg"]["f1"]),
+                read=f"python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[\"best_model\"])' {out}",
+                says=f"the `best_model` named in `{out}`")
+        else:
+            cm = computed["model"]["confusion_matrix"]
+            handoff = kit.Handoff(
+                value=str(sum(row[i] for i, row in enumerate(cm))),
+                read="python3 -c 'import json, sys; m = json.load(open(sys.argv[1]))[\"confusion_matrix\"]; "
+                     f"print(sum(r[i] for i, r in enumerate(m)))' {out}",
+                says=f"the number of correctly classified samples in `{out}` (the sum of its confusion matrix's "
+                     "diagonal)")
+        return kit.draft(handoff=handoff,
             instruction=instruction, dockerfile_body=f"COPY data/ {base}/\nWORKDIR {base}\n", files=files,
             tags=["metrics", "classification", "python", "json"], artifacts=[out], outputs=[out],
             agent_timeout_sec=kn.agent_timeout, expert_minutes=kn.expert_minutes,

@@ -176,4 +176,9 @@ class DiskCleanupPolicy(kit.KitFamily):
             instruction=instruction, dockerfile_body=body, files=files, tags=["disk", "find", "retention", "mtime"],
             artifacts=[root, report], outputs=[report, root], agent_timeout_sec=k.agent_timeout,
             verifier_timeout_sec=120, expert_minutes=k.expert_minutes,
+            # composition: the bytes the clean-up freed open a later part's inputs
+            handoff=kit.Handoff(value=str(sum(e["size"] for e in entries if e["delete"])),
+                                read="python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))"
+                                     f"[\"freed_bytes\"])' {report}",
+                                says=f"the `freed_bytes` value of `{report}`"),
         )

@@ -195,4 +195,5 @@ class HrUserProvisioning(kit.KitFamily):
             artifacts=["/etc/passwd", "/etc/group", "/etc/shadow", "/home"],
             outputs=["/etc/passwd", "/etc/group", "/etc/shadow", "/home"],
             agent_timeout_sec=k.agent_timeout, verifier_timeout_sec=120, expert_minutes=k.expert_minutes,
+            sealable=[hr_dir],  # composition: the HR export may come sealed with the result of the part before
         )

@@ -126,4 +126,9 @@ class HttpErrorReport(kit.KitFamily):
             instruction=instruction, dockerfile_body=body, files=files, tags=["logs", "awk", "csv"],
             artifacts=[out], outputs=[out], agent_timeout_sec=k.agent_timeout, verifier_timeout_sec=120,
             expert_minutes=k.expert_minutes,
+            # composition: the report's total opens a later part's inputs; this part's logs may come sealed
+            handoff=kit.Handoff(value=str(sum(int(r[-1]) for r in rows)),
+                                read=f"awk -F, 'NR > 1 {{s += $NF}} END {{print s}}' {out}",
+                                says=f"the total of the count column of `{out}` (every row's count added up)"),
+            sealable=[log_dir],
         )
