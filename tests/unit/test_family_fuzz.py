@@ -57,7 +57,7 @@ COST_MS = {
     "keys_doors_maze_routes": 22.1, "sliding_puzzle_pack_qa": 1.3, "stone_heaps_live_duel": 1.2,
     "gateway_route_repair": 1.8, "iptables_verdict_trace": 12.1, "kv_daemon_rollout": 0.4,
     "paginated_api_export": 5.7, "subnet_allocation_plan": 5.0, "decay_curve_fit": 37.0,
-    "measurement_uncertainty_propagation": 10.0, "ode_trajectory_sampling": 0.5, "resistor_network_dc_solve": 6.5,
+    "measurement_uncertainty_propagation": 10.0, "ode_trajectory_sampling": 5.7, "resistor_network_dc_solve": 6.5,
     "thermocouple_cooling_pipeline": 10.1, "integrity_manifest_recovery": 8.6, "leaked_secret_cleanup": 13.2,
     "permission_hardening": 8.6, "ssh_bruteforce_blocklist": 29.6, "sshd_config_hardening": 14.6,
     "cron_window_jobs": 13.8, "disk_cleanup_policy": 5.4, "hr_user_provisioning": 4.7, "http_error_report": 30.8,
