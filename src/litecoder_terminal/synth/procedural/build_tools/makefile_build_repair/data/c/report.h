@@ -1,0 +1,10 @@
+#ifndef @@guard@@
+#define @@guard@@
+
+#include <stdio.h>
+
+#include "@@common@@.h"
+
+void @@p@@_report(const @@p@@_t *s, FILE *out);
+
+#endif
