@@ -1,14 +1,27 @@
-"""Merge a feature branch into main and resolve the config conflicts key by key under stated rules."""
+"""Merge a feature branch into main and resolve the config conflicts key by key under stated rules (INI per
+setting against the merge base; requirements pins at hard), with a real two-parent merge commit."""
 
 from __future__ import annotations
 
-import json
 import random
-import textwrap
 
-from litecoder_terminal.synth.procedural.base import TaskDraft, TaskFamily, pick
-from litecoder_terminal.synth.procedural.registry import register
+from litecoder_terminal.synth.procedural import kit
 from litecoder_terminal.synth.procedural.version_control._repo import RepoPlan, people
+
+KNOBS = {
+    "merge_opts": kit.Knob("--no-ff", "--squash", "right file contents, but a squash commit (one parent) instead "
+                                                  "of a merge commit"),
+    "xopt": kit.Knob("", "-X theirs", "lets the feature branch win every conflicting hunk"),
+    "base_aware": kit.Knob("True", "False", "two-way resolution (ignores the merge base): one-sided changes of the "
+                                            "losing side are lost"),
+    "timeout_max": kit.Knob("True", "False", "both-changed timeouts go to the winning branch instead of the larger"),
+    "list_union": kit.Knob("True", "False", "both-changed lists go to the winning branch instead of the union"),
+}
+
+
+class _Resample(Exception):
+    """This draw does not separate a known mistake from the reference; build draws again."""
+
 
 SERVICES = ["billing-gateway", "order-router", "inventory-sync", "notify-hub", "report-scheduler", "auth-proxy"]
 FEATURES = ["rate-limits", "multi-region", "audit-trail", "bulk-import", "sso-login", "retry-policy"]
@@ -141,23 +154,39 @@ PACKAGES = ["alembic", "attrs", "boto3", "celery", "click", "cryptography", "fas
             "sqlalchemy", "structlog", "tenacity", "uvicorn"]
 
 
-@register
-class MergeConfigConflicts(TaskFamily):
-    name = "git_merge_config_conflicts"
-    domain = "version_control"
+class GitMergeConfigConflicts(kit.KitFamily):
     title = "Merge a feature branch and resolve INI (and requirements) conflicts key by key"
+    levels = kit.Levels(sections=(2, 4, 5), both=(1, 2, 3), extra_other=(0, 0, 1), single=(3, 6, 9),
+                        requirements=(0, 0, 1), agent_timeout=(900, 1200, 1500), expert_minutes=(10, 20, 30))
 
-    def build(self, rng: random.Random) -> TaskDraft:
-        level = self.config.difficulty
+    def build(self, rng: random.Random) -> kit.TaskDraft:
+        for _ in range(50):
+            try:
+                return self._build(rng)
+            except _Resample:
+                continue
+        raise RuntimeError("git_merge_config_conflicts: no instance separates every known mistake in 50 draws")
+
+    def _rules(self, kinds, added, ini_path, winner, req) -> str:
+        timeout_keys = sorted({k for (s, k), kind in kinds.items() if kind == "timeout"} |
+                              {k for (s, k) in added if "timeout" in k})
+        list_keys = sorted({k for (s, k), kind in kinds.items() if kind.startswith("list_")})
+        return self.template("rules.md", ini_path=ini_path, winner=winner,
+                             timeout_keys=", ".join(f"`{k}`" for k in timeout_keys),
+                             list_keys=", ".join(f"`{k}`" for k in list_keys),
+                             req_rule=self.data("req_rule.md") if req else "").rstrip("\n")
+
+    def _build(self, rng: random.Random) -> kit.TaskDraft:
+        k_ = self.knobs
         svc = rng.choice(SERVICES)
         feat = rng.choice(FEATURES)
-        branch = pick(rng, [f"feature/{feat}", f"feat/{feat}", f"topic/{feat}"])
+        branch = rng.choice([f"feature/{feat}", f"feat/{feat}", f"topic/{feat}"])
         winner = rng.choice(["main", branch])
         loser = branch if winner == "main" else "main"
-        repo = pick(rng, [f"/app/{svc}", f"/srv/{svc}", f"/opt/src/{svc}"])
-        ini_path = pick(rng, [f"config/{svc}.ini", "conf/service.ini", "settings/app.ini"])
+        repo = rng.choice([f"/app/{svc}", f"/srv/{svc}", f"/opt/src/{svc}"])
+        ini_path = rng.choice([f"config/{svc}.ini", "conf/service.ini", "settings/app.ini"])
         devs = people(rng, 4)
-        n_sections = {"easy": 2, "medium": 4, "hard": 5}[level]
+        n_sections = k_.sections
         sec_names = rng.sample(sorted(SECTIONS), n_sections)
         base: dict[str, dict[str, str]] = {}
         kinds: dict[tuple[str, str], str] = {}
@@ -172,12 +201,12 @@ class MergeConfigConflicts(TaskFamily):
         lists = [sk for sk in all_keys if kinds[sk].startswith("list_")]
         others = [sk for sk in all_keys if sk not in timeouts and sk not in lists]
         # both-changed keys: at least one timeout and one list; more at higher difficulty
-        n_both = {"easy": 1, "medium": 2, "hard": 3}[level]
+        n_both = k_.both
         both = rng.sample(timeouts, min(len(timeouts), n_both)) + rng.sample(lists, min(len(lists), n_both)) + \
-            rng.sample(others, min(len(others), n_both - 1 + (level == "hard")))
+            rng.sample(others, min(len(others), n_both - 1 + k_.extra_other))
         rest = [sk for sk in all_keys if sk not in both]
         rng.shuffle(rest)
-        n_single = {"easy": 3, "medium": 6, "hard": 9}[level]
+        n_single = k_.single
         main_only = rest[:n_single // 2 + 1]
         feat_only = rest[n_single // 2 + 1:n_single + 1]
         # the loser must change at least one plain setting on its own (two-way "winner takes all" merges lose it)
@@ -220,25 +249,11 @@ class MergeConfigConflicts(TaskFamily):
             v = _value(rng, kind)
             (ours if side == "main" else theirs)[sec][k] = v
             added[(sec, k)] = v
-        # expected key-wise merge
-        expected: dict[str, dict[str, str]] = {}
-        for s in sec_names:
-            expected[s] = {}
-            for k in list(base[s]) + [k for k in ours[s] if k not in base[s]] + \
-                    [k for k in theirs[s] if k not in base[s] and k not in ours[s]]:
-                b0, o, t = base[s].get(k), ours[s].get(k), theirs[s].get(k)
-                if o == t or t is None or t == b0:
-                    expected[s][k] = o
-                elif o is None or o == b0:
-                    expected[s][k] = t
-                else:
-                    kind = kinds.get((s, k), "")
-                    if kind == "timeout":
-                        expected[s][k] = str(max(int(o), int(t)))
-                    elif kind.startswith("list_"):
-                        expected[s][k] = ",".join(sorted(set(o.split(",")) | set(t.split(","))))
-                    else:
-                        expected[s][k] = o if winner == "main" else t
+        # expected key-wise merge; each known mistake must give another result on this instance
+        expected = _resolve(sec_names, base, ours, theirs, kinds, winner)
+        for flip in ({"base_aware": False}, {"timeout_max": False}, {"list_union": False}):
+            if _resolve(sec_names, base, ours, theirs, kinds, winner, **flip) == expected:
+                raise _Resample(f"{flip} gives the right INI on this instance")
         header = f"; {svc} runtime configuration\n; keys are read at start-up; restart the service after edits"
 
         def ini_text(d):
@@ -263,17 +278,18 @@ class MergeConfigConflicts(TaskFamily):
             return "\n\n\n".join("\n".join(f) for f in fs) + "\n"
 
         main_const, feat_const = rng.randint(51, 99), rng.randint(100, 200)
-        code_path = pick(rng, [f"src/{svc.replace('-', '_')}/pipeline.py", "app/pipeline.py", "lib/pipeline.py"])
+        code_path = rng.choice([f"src/{svc.replace('-', '_')}/pipeline.py", "app/pipeline.py", "lib/pipeline.py"])
         code_ours = code_with([(fi, main_const)])
         code_theirs = code_with([(fj, feat_const)])
         code_expected = code_with([(fi, main_const), (fj, feat_const)])
         doc_path = f"docs/{feat}.md"
         doc_text = f"# {feat.replace('-', ' ').title()}\n\nDesign notes for the {feat} work on {svc}.\n"
-        readme_base = f"# {svc}\n\nService configuration lives in `{ini_path}`.\n"
+        readme_base = (f"# {svc}\n\nService configuration lives in `{ini_path}`.\n"
+                       "Merges into `main` follow `docs/MERGING.md`.\n")
         readme_main = readme_base + "\nOn-call: see the runbook in the ops wiki.\n"
 
         # ----- requirements (hard) -----
-        req = level == "hard"
+        req = bool(k_.requirements)
         req_expected = None
         if req:
             pkgs = sorted(rng.sample(PACKAGES, 12))
@@ -313,14 +329,24 @@ class MergeConfigConflicts(TaskFamily):
                 return "".join(f"{p}=={d[p]}\n" for p in sorted(d))
 
         # ----- history -----
+        rules = self._rules(kinds, added, ini_path, winner, req)
+        merging = self.template("MERGING.md", rules=rules)
         plan = RepoPlan(repo, "main", devs[0], 1_680_000_000 + rng.randrange(30_000_000),
                         config=[("user.name", "Integration Bot"), ("user.email", "integration@example.com")])
-        base_files = {ini_path: ini_text(base), code_path: code_base, "README.md": readme_base}
+        base_files = {ini_path: ini_text(base), code_path: code_base, "README.md": readme_base, "docs/MERGING.md": merging}
         if req:
             base_files["requirements.txt"] = req_text(rbase)
         plan.commit(rng, f"Initial {svc} service layout", base_files, who=devs[0])
         plan.commit(rng, "ci: add lint job", {".ci/lint.sh": "#!/bin/sh\npython3 -m pyflakes src || true\n"},
                     who=devs[1])
+        # noise: an abandoned prototype branch that also touched the config (not the branch to merge)
+        spike = {s: dict(v) for s, v in base.items()}
+        s0, k0 = rng.choice(all_keys)
+        spike[s0][k0] = _changed(rng, kinds[(s0, k0)], base[s0][k0])
+        plan.git(None, "checkout", "-q", "-b", f"spike/{feat}-prototype")
+        plan.commit(rng, f"spike: {feat} prototype settings (do not merge)", {ini_path: ini_text(spike)},
+                    who=devs[3])
+        plan.git(None, "checkout", "-q", "main")
         plan.git(None, "checkout", "-q", "-b", branch)
         # feature side, in two or three commits
         plan.commit(rng, f"{feat}: add design notes", {doc_path: doc_text}, who=devs[2])
@@ -332,7 +358,7 @@ class MergeConfigConflicts(TaskFamily):
             if s == add_secs[1]:
                 mid[s].pop(k, None)
         plan.commit(rng, f"{feat}: tune settings for the new flow", {ini_path: ini_text(mid)}, who=devs[2])
-        plan.commit(rng, f"{feat}: pipeline limits and remaining config", {ini_path: ini_text(theirs),
+        feat_tip_date = plan.commit(rng, f"{feat}: pipeline limits and remaining config", {ini_path: ini_text(theirs),
                     code_path: code_theirs, **({"requirements.txt": req_text(rthe)} if req else {})}, who=devs[3])
         plan.git(None, "checkout", "-q", "main")
         plan.commit(rng, "ops: raise limits after load test", {ini_path: ini_text(ours), code_path: code_ours},
@@ -343,254 +369,55 @@ class MergeConfigConflicts(TaskFamily):
         main_tip_date = plan.clock
         feat_tip = f"{feat}: pipeline limits and remaining config"
 
-        # ----- instruction -----
-        timeout_keys = sorted({k for (s, k), kind in kinds.items() if kind == "timeout"} |
-                              {k for (s, k) in added if "timeout" in k})
-        list_keys = sorted({k for (s, k), kind in kinds.items() if kind.startswith("list_")})
-        intro = pick(rng, [
-            f"The `{branch}` work for `{svc}` is approved and has to land on `main` today.",
-            f"Release prep for `{svc}`: `{branch}` must be merged into `main`.",
-            f"We are integrating `{branch}` into `main` of `{svc}`, and the merge conflicts.",
-        ])
-        req_rule = ""
-        if req:
-            req_rule = textwrap.dedent("""\
-                - `requirements.txt` (`name==version` lines): keep every package that either branch has; when
-                  both branches changed the pin of the same package differently, keep the higher version
-                  (compare the dotted numbers numerically). Keep the file sorted by package name, one pin a line.
-                """).rstrip("\n")
-        instruction = textwrap.dedent(f"""\
-            {intro} The repository is `{repo}`. Merge `{branch}` into `main` with a real merge commit
-            (two parents: the current tip of `main` first, the tip of `{branch}` second) and resolve every
-            conflict according to the rules the team agreed on:
-
-            - `{ini_path}` is resolved **per setting** (section + key), comparing each branch with the
-              merge base: a setting changed on only one branch takes that branch's value; a setting added on
-              either branch is kept. When both branches changed the same setting to different values:
-              - timeout settings ({", ".join(f"`{k}`" for k in timeout_keys)}): keep the larger number;
-              - comma-separated list settings ({", ".join(f"`{k}`" for k in list_keys)}): keep the union of the
-                entries of both branches, sorted alphabetically, comma-separated without spaces;
-              - any other setting: the value from `{winner}` wins.
-            @@REQ@@
-            - Every other file must end up exactly as git's automatic merge leaves it.
-
-            Commit the merge on `main` (leave no merge in progress and no conflict markers). Do not rewrite
-            or move `{branch}`, and do not rebase or squash.
-            """).replace("@@REQ@@\n", req_rule + "\n" if req_rule else "")
-
-        # ----- solutions -----
-        resolver = textwrap.dedent(f"""\
-            import configparser, subprocess, sys
-            WINNER_IS_MAIN = {winner == 'main'}
-            TIMEOUTS = {timeout_keys!r}
-            LISTS = {list_keys!r}
-
-            def show(stage, path):
-                r = subprocess.run(["git", "show", f":{{stage}}:{{path}}"], capture_output=True, text=True)
-                if r.returncode != 0:
-                    raise LookupError(path)
-                return r.stdout
-
-            def parse(text):
-                cp = configparser.ConfigParser(interpolation=None)
-                cp.optionxform = str
-                cp.read_string(text)
-                return {{s: dict(cp[s]) for s in cp.sections()}}
-
-            def merge_ini(path):
-                b, o, t = (parse(show(n, path)) for n in (1, 2, 3))
-                out = {{}}
-                for s in list(o) + [s for s in t if s not in o]:
-                    keys = list(b.get(s, {{}})) + [k for k in o.get(s, {{}}) if k not in b.get(s, {{}})]
-                    keys += [k for k in t.get(s, {{}}) if k not in keys]
-                    out[s] = {{}}
-                    for k in keys:
-                        b0, ov, tv = b.get(s, {{}}).get(k), o.get(s, {{}}).get(k), t.get(s, {{}}).get(k)
-                        if ov == tv or tv == b0:
-                            v = ov
-                        elif ov == b0:
-                            v = tv
-                        elif k in TIMEOUTS:
-                            v = str(max(int(ov), int(tv)))
-                        elif k in LISTS:
-                            v = ",".join(sorted(set(ov.split(",")) | set(tv.split(","))))
-                        else:
-                            v = ov if WINNER_IS_MAIN else tv
-                        if v is not None:
-                            out[s][k] = v
-                head = [l for l in show(2, path).splitlines() if l.startswith(";")]
-                lines = head + [""]
-                for s, kv in out.items():
-                    lines.append(f"[{{s}}]")
-                    lines += [f"{{k}} = {{v}}" for k, v in kv.items()]
-                    lines.append("")
-                open(path, "w").write("\\n".join(lines))
-
-            def merge_req(path):
-                def parse_req(text):
-                    return dict(l.split("==") for l in text.split() if "==" in l)
-                b, o, t = (parse_req(show(n, path)) for n in (1, 2, 3))
-                key = lambda v: tuple(int(x) for x in v.split("."))
-                out = {{}}
-                for p in sorted(set(o) | set(t)):
-                    b0, ov, tv = b.get(p), o.get(p), t.get(p)
-                    if ov is None or ov == b0 and tv is not None:
-                        out[p] = tv
-                    elif tv is None or tv == b0 or tv == ov:
-                        out[p] = ov
-                    else:
-                        out[p] = max(ov, tv, key=key)
-                open(path, "w").write("".join(f"{{p}}=={{v}}\\n" for p, v in sorted(out.items())))
-
-            for path in sys.argv[1:]:
-                try:
-                    (merge_req if path.endswith(".txt") else merge_ini)(path)
-                except LookupError:
-                    print("not conflicted, left as merged:", path)
-            """)
+        # ----- instruction, solutions, verifier -----
         conflicted = [ini_path] + (["requirements.txt"] if req else [])
+        timeouts_l = sorted({k for (s, k), kind in kinds.items() if kind == "timeout"} |
+                            {k for (s, k) in added if "timeout" in k})
+        lists_l = sorted({k for (s, k), kind in kinds.items() if kind.startswith("list_")})
         files: dict[str, str | bytes] = dict(plan.files())
-        files["solution/resolve.py"] = resolver
-        solve = textwrap.dedent(f"""\
-            #!/bin/bash
-            # Reference: merge, resolve the conflicted files key by key (3-way, from the index stages), commit.
-            set -euo pipefail
-            cd {repo}
-            git checkout -q main
-            git log --oneline --graph --all | sed -n '1,20p'
-            git merge --no-ff --no-edit {branch} || true
-            git diff --name-only --diff-filter=U
-            python3 /solution/resolve.py {" ".join(conflicted)}
-            ! grep -n '^<<<<<<<\\|^>>>>>>>' {" ".join(conflicted)}
-            git add {" ".join(conflicted)}
-            git commit -q --no-edit
-            git log --oneline -3
-            git show --stat HEAD | sed -n '1,20p'
-            """)
-        files["solution/solve.sh"] = solve
-        files["solution/wrong/merge_x_theirs.sh"] = textwrap.dedent(f"""\
-            #!/bin/bash
-            # Mistake: lets the feature branch win every conflicting hunk.
-            cd {repo} && git checkout -q main && git merge --no-ff --no-edit -X theirs {branch}
-            """)
-        files["solution/wrong/merge_x_ours.sh"] = textwrap.dedent(f"""\
-            #!/bin/bash
-            # Mistake: keeps main's side of every conflicting hunk.
-            cd {repo} && git checkout -q main && git merge --no-ff --no-edit -X ours {branch}
-            """)
-        files["solution/wrong/squash_merge.sh"] = textwrap.dedent(f"""\
-            #!/bin/bash
-            # Mistake: correct file contents, but a squash commit (one parent) instead of a merge commit.
-            set -e
-            cd {repo}
-            git checkout -q main
-            git merge --squash {branch} || true
-            python3 - {" ".join(conflicted)} <<'EOF'
-            """) + resolver + "EOF\n" + textwrap.dedent(f"""\
-            git add -A
-            git commit -q -m "Merge {branch} (squashed)"
-            """)
-        # Mistake: two-way resolution (ignores the merge base), so one-sided changes of the losing side are lost.
-        two_way = resolver.replace("if ov == tv or tv == b0:", "if ov == tv or tv is None:").replace(
-            "elif ov == b0:\n", "elif ov is None:\n")
-        assert two_way.count("tv is None:") == 1 and "elif ov is None:" in two_way
-        files["solution/wrong/two_way_resolution.sh"] = textwrap.dedent(f"""\
-            #!/bin/bash
-            set -e
-            cd {repo}
-            git checkout -q main
-            git merge --no-ff --no-edit {branch} || true
-            python3 - {" ".join(conflicted)} <<'EOF'
-            """) + two_way + "EOF\n" + textwrap.dedent(f"""\
-            git add {" ".join(conflicted)}
-            git commit -q --no-edit
-            """)
-        exp = {
-            "repo": repo, "branch": branch, "ini": ini_path, "expected_ini": expected,
-            "code_path": code_path, "code": code_expected, "doc_path": doc_path, "doc": doc_text,
-            "readme": readme_main, "main_last": main_last, "main_tip_date": main_tip_date, "feat_tip": feat_tip,
-            "requirements": req_expected,
-        }
-        files["tests/expected.json"] = json.dumps(exp, indent=1, sort_keys=True) + "\n"
-        files["tests/test_outputs.py"] = TEST
-        return TaskDraft(
+        values = {"repo": repo, "branch": branch, "ini_path": ini_path, "winner_is_main": str(winner == "main"),
+                  "timeouts": repr(timeouts_l), "lists": repr(lists_l)}
+        files |= self.solver(KNOBS).files(values | {"conflicted": " ".join(conflicted)},
+                                          {"squash-merge": "merge_opts", "merge-x-theirs": "xopt",
+                                           "two-way-resolution": "base_aware", "timeouts-by-winner": "timeout_max",
+                                           "lists-by-winner": "list_union"})
+        files |= self.alt_solutions(**values, req=int(req))
+        files |= self.verifier()
+        clean = {code_path: code_expected, doc_path: doc_text, "README.md": readme_main, "docs/MERGING.md": merging,
+                 ".ci/lint.sh": "#!/bin/sh\npython3 -m pyflakes src || true\n"}
+        files |= kit.expected_file({
+            "repo": repo, "branch": branch, "ini": ini_path, "expected_ini": expected, "clean": clean,
+            "main_last": main_last, "main_tip_date": main_tip_date, "feat_tip": feat_tip,
+            "feat_tip_date": feat_tip_date, "requirements": req_expected})
+        instruction = self.instruction(intro=self.intro(rng, branch=branch, svc=svc), repo=repo, branch=branch,
+                                       rules=rules)
+        return kit.draft(
             instruction=instruction, dockerfile_body=plan.dockerfile(repo), files=files, artifacts=[repo],
-            tags=["git", "merge", "conflicts", "ini"],
-            agent_timeout_sec={"easy": 900, "medium": 1200, "hard": 1500}[level], verifier_timeout_sec=120,
-            expert_minutes={"easy": 10, "medium": 20, "hard": 30}[level],
-        )
+            outputs=[repo], tags=["git", "merge", "conflicts", "ini"], agent_timeout_sec=k_.agent_timeout,
+            verifier_timeout_sec=120, expert_minutes=k_.expert_minutes)
 
 
-TEST = r'''"""Check the merge commit's shape and every resolved file, read straight from git objects."""
 
-import configparser
-import json
-import os
-from pathlib import Path
-
-import lct_verify
-
-EXP = json.loads((Path(__file__).parent / "expected.json").read_text())
-REPO = EXP["repo"]
-
-
-def git(*args, check=True):
-    r = lct_verify.git(REPO, *args)  # unprivileged, replace objects and grafts disabled
-    if check:
-        assert r.returncode == 0, f"git {' '.join(args)}: {r.stderr}"
-    return r.stdout
-
-
-def test_merge_commit_shape():
-    parents = git("rev-list", "--parents", "-n1", "main").split()[1:]
-    assert len(parents) == 2, "main must end in a two-parent merge commit"
-    first, second = parents
-    assert git("log", "-1", "--format=%s", first).strip() == EXP["main_last"]
-    assert int(git("log", "-1", "--format=%ct", first)) == EXP["main_tip_date"]
-    assert second == git("rev-parse", EXP["branch"]).strip(), "second parent must be the feature branch tip"
-    assert git("log", "-1", "--format=%s", second).strip() == EXP["feat_tip"]
-
-
-def test_no_merge_in_progress():
-    assert not os.path.exists(os.path.join(REPO, ".git", "MERGE_HEAD"))
-    assert git("diff", "--name-only", "--diff-filter=U").strip() == ""
-    tree = git("ls-tree", "-r", "--name-only", "main").split()
-    for path in tree:
-        text = git("show", f"main:{path}")
-        for line in text.splitlines():
-            assert not line.startswith(("<<<<<<<", ">>>>>>>", "=======")), f"conflict marker in {path}"
-
-
-def test_ini_resolved_per_setting():
-    cp = configparser.ConfigParser(interpolation=None)
-    cp.optionxform = str
-    cp.read_string(git("show", "main:" + EXP["ini"]))
-    got = {s: dict(cp[s]) for s in cp.sections()}
-    exp = EXP["expected_ini"]
-    assert sorted(got) == sorted(exp), "sections differ"
-    for s in exp:
-        assert sorted(got[s]) == sorted(exp[s]), f"[{s}] keys differ"
-        for k, v in exp[s].items():
-            g = got[s][k].strip()
-            if "," in v or "," in g:
-                assert sorted(x.strip() for x in g.split(",")) == sorted(v.split(",")), f"[{s}] {k}"
+def _resolve(sec_names, base, ours, theirs, kinds, winner, *, base_aware=True, timeout_max=True, list_union=True):
+    """The key-wise merge of the INI (the rules of the instruction), or a known mistake with one rule off."""
+    out: dict[str, dict[str, str]] = {}
+    for s in sec_names:
+        out[s] = {}
+        for k in list(base[s]) + [k for k in ours[s] if k not in base[s]] + \
+                [k for k in theirs[s] if k not in base[s] and k not in ours[s]]:
+            b0, o, t = base[s].get(k), ours[s].get(k), theirs[s].get(k)
+            if o == t or (t == b0 if base_aware else t is None):
+                v = o
+            elif (o == b0 if base_aware else o is None):
+                v = t
             else:
-                assert g == v, f"[{s}] {k}: got {g!r}, expected {v!r}"
-
-
-def test_auto_merged_files_intact():
-    assert git("show", "main:" + EXP["code_path"]) == EXP["code"]
-    assert git("show", "main:" + EXP["doc_path"]) == EXP["doc"]
-    assert git("show", "main:README.md") == EXP["readme"]
-
-
-def test_requirements_resolved():
-    exp = EXP["requirements"]
-    if exp is None:
-        assert "requirements.txt" not in git("ls-tree", "-r", "--name-only", "main").split()
-        return
-    lines = [l.strip() for l in git("show", "main:requirements.txt").splitlines() if l.strip()]
-    names = [l.split("==")[0] for l in lines]
-    assert names == sorted(names, key=str.lower) and len(names) == len(set(names)), "one sorted pin per package"
-    assert dict(l.split("==") for l in lines) == exp
-'''
+                kind = kinds.get((s, k), "")
+                if kind == "timeout" and timeout_max:
+                    v = str(max(int(o), int(t)))
+                elif kind.startswith("list_") and list_union:
+                    v = ",".join(sorted(set(o.split(",")) | set(t.split(","))))
+                else:
+                    v = o if winner == "main" else t
+            if v is not None:
+                out[s][k] = v
+    return out
