@@ -58,7 +58,7 @@ COST_MS = {
     "gateway_route_repair": 1.8, "iptables_verdict_trace": 12.1, "kv_daemon_rollout": 0.4,
     "paginated_api_export": 5.7, "subnet_allocation_plan": 5.0, "decay_curve_fit": 37.0,
     "measurement_uncertainty_propagation": 10.0, "ode_trajectory_sampling": 5.7, "resistor_network_dc_solve": 6.5,
-    "thermocouple_cooling_pipeline": 10.1, "integrity_manifest_recovery": 8.6, "leaked_secret_cleanup": 4.7,
+    "thermocouple_cooling_pipeline": 10.1, "integrity_manifest_recovery": 30.6, "leaked_secret_cleanup": 4.7,
     "permission_hardening": 8.6, "ssh_bruteforce_blocklist": 29.6, "sshd_config_hardening": 14.6,
     "cron_window_jobs": 13.8, "disk_cleanup_policy": 5.4, "hr_user_provisioning": 4.7, "http_error_report": 30.8,
     "service_config_repair": 8.3, "git_backport_marked_fixes": 2.4, "git_bisect_hotfix_release": 3.5,
