@@ -253,7 +253,8 @@ class SshBruteforceBlocklist(kit.KitFamily):
         files |= self.alt_solutions(**alt_values, logs_sh=" ".join(logs))
         files["tests/test_outputs.py"] = (self.template("verify.py") + (self.data("verify_report.py") if medium_up
                                           else "") + (self.data("verify_comp.py") if hard else ""))
-        files |= kit.expected_file({"params": P, "untouched": kit.digests(
+        answers = {"blocklist": right[0], "report": right[1], "compromised": right[2]}
+        files |= kit.expected_file({"params": P, "answers": answers, "untouched": kit.digests(
             {p: v for p, v in files.items() if p.startswith("environment/logs/")}, "logs", logdir)})
         dockerfile = "COPY logs/ /var/log/\n"
         if medium_up:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import fnmatch
 import random
+from importlib import resources
 
 from litecoder_terminal.synth.procedural import kit
 from litecoder_terminal.synth.procedural.security.sshd_config_hardening import sshd_eval
@@ -15,6 +16,12 @@ from litecoder_terminal.synth.procedural.security.sshd_config_hardening import s
 def _compiled(text: str):
     """data/fixer.py compiled once per process (it is exec'd several times per sample)."""
     return compile(text, "fixer.py", "exec")
+
+
+@functools.lru_cache(maxsize=1)
+def _evaluator_source() -> str:
+    """sshd_eval.py as text: the verifier imports the same module (shipped as tests/sshd_eval.py)."""
+    return resources.files(__package__).joinpath("sshd_eval.py").read_text(encoding="utf-8")
 
 
 KNOBS = {
@@ -142,6 +149,7 @@ class SshdConfigHardening(kit.KitFamily):
                                            "fixer_io": self.data("fixer_io.py").rstrip()}, wrong)
         files |= self.alt_solutions(**values)
         files |= self.verifier()
+        files["tests/sshd_eval.py"] = _evaluator_source()
         files |= kit.expected_file({"contexts": expected})
         instruction = self.instruction(intro=self.intro(rng), semantics=semantics, policy=policy, keep=keep)
         return kit.draft(

@@ -1,5 +1,5 @@
 """Effective sshd settings (what `sshd -T -C user=...,addr=...` would print, for the keywords used here);
-used at build time. The verifier keeps its own copy (data/verify.py)."""
+used at build time, and shipped as tests/sshd_eval.py for the verifier (data/verify.py imports it): one copy."""
 
 import fnmatch, glob, ipaddress, re
 
