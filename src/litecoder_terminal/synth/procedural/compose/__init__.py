@@ -402,6 +402,33 @@ def sample_stage(cls: type[TaskFamily], level: str, seed: int) -> GeneratedTask:
         raise StageSampleError(cls.name, level, seed, e) from e
 
 
+@lru_cache(maxsize=None)
+def _role(cls: type[TaskFamily], level: str) -> tuple[bool, bool]:
+    """(declares a handoff, declares sealable inputs) for a family at a level, read from one sample."""
+    try:
+        t = cls({"difficulty": level}).sample(0)
+    except Exception:  # noqa: BLE001 - a family that cannot sample is skipped by compose itself
+        return False, False
+    return t.handoff is not None, bool(t.sealable)
+
+
+def _partners_first(primary: type[TaskFamily], level: str, others: list[type[TaskFamily]],
+                    rng: random.Random) -> list[type[TaskFamily]]:
+    """`others` with the families that would link to the primary by a hand-off (a consumer after a producer, a
+    producer before a consumer, in story order) moved to the front, half of the time (variety stays)."""
+    gives, takes = _role(primary, level)
+    if not (gives or takes) or rng.random() < 0.5:
+        return others
+    rank = STAGE_RANK.get(primary.domain, 5)
+
+    def links(cls) -> bool:
+        g, t = _role(cls, level)
+        r = STAGE_RANK.get(cls.domain, 5)
+        return (gives and t and r >= rank) or (takes and g and r <= rank)
+
+    return [c for c in others if links(c)] + [c for c in others if not links(c)]
+
+
 def compose(primary: type[TaskFamily], level: str, k: int, seed: int,
             pool: list[type[TaskFamily]]) -> GeneratedTask:
     """A K-stage task whose first drawn stage is `primary`, the others drawn from `pool` (other families) with
@@ -415,6 +442,7 @@ def compose(primary: type[TaskFamily], level: str, k: int, seed: int,
     chosen = [(primary, first, head)]
     others = sorted((f for f in pool if f.name != primary.name), key=lambda f: f.name)
     rng.shuffle(others)
+    others = _partners_first(primary, level, others, rng)
     for cls in others:
         if len(chosen) == k:
             break
