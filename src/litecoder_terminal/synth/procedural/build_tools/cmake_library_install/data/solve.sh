@@ -5,7 +5,7 @@ set -euo pipefail
 # Which project is it, and what do its owners expect? The notes say (stages, prefix, report format).
 ls /app
 cd @@root@@
-ls -R . | head -n 30
+ls -R . | sed -n "1,30p"
 cat docs/PACKAGING.md
 # What did CI see? The log points at the configure step; the by-hand script is the deprecated fallback.
 cat logs/ci-configure.log
@@ -15,12 +15,12 @@ cat -n CMakeLists.txt
 ls src/@@lib@@ include/@@lib@@ tools
 # Reproduce the failure first (in a scratch build dir) and keep the first errors.
 cmake -S . -B /tmp/probe-build > /tmp/probe.log 2>&1 || echo "configure fails, as reported"
-grep -n -A3 'CMake Error' /tmp/probe.log | head -n 20 || true
+grep -n -A3 'CMake Error' /tmp/probe.log | sed -n "1,20p" || true
 cmake --build /tmp/probe-build > /tmp/probe-build.log 2>&1 || echo "build fails too (or never got there)"
 grep -n -m5 'error\|undefined reference' /tmp/probe-build.log || true
 rm -rf /tmp/probe-build
 # Which cmake is installed: the minimum version asked for must not exceed it.
-cmake --version | head -n 1
+cmake --version | sed -n 1p
 # Every library source must be listed; the tool source has one name only.
 ls src/@@lib@@/*.c tools/*.c
 # The installed header path and the public API the consumer and the tool use.

@@ -5,7 +5,7 @@ set -euo pipefail
 # Which project, and what is its build supposed to do? The requirements doc and the CI log say.
 ls /app
 cd @@root@@
-ls -R . | head -n 40
+ls -R . | sed -n "1,40p"
 cat docs/BUILD.md
 cat logs/ci-make.log
 # The fallback script bypasses the Makefile: useful only to see the flags once used, not as a fix.
@@ -23,7 +23,7 @@ ls src include
 grep -n 'TOOL_VERSION' src/main.c Makefile
 grep -ln 'math.h' src/*.c
 # Which headers each source pulls in, directly or through other headers: the dependencies to track.
-grep -n '#include "' src/*.c include/*.h | head -n 40
+grep -n '#include "' src/*.c include/*.h | sed -n "1,40p"
 @@lib_look@@cp Makefile /tmp/Makefile.orig
 cat > Makefile <<'MAKEFILE_EOF'
 @@makefile@@MAKEFILE_EOF
