@@ -67,6 +67,7 @@ class Stage:
     index: int = 1
     extra: dict[str, str] = field(default_factory=dict)  # solution files other than scripts (by relative path)
     unseal: str = ""  # commands that open this stage's sealed inputs (run first by every variant that does it)
+    copied: list[str] = field(default_factory=list)  # the image paths its COPY/ADD lines write
     _inlined: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -186,7 +187,7 @@ def stage_of(task: GeneratedTask, title: str, index: int) -> Stage:
         raise CompositionError(f"{where}: binary solution files cannot be inlined")
     owned = [*(d for d in dests if not _under_tmp(d)), *task.config.artifacts]
     return Stage(task, title, body, workdir, sorted(set(owned)), sorted(d for d in dests if _under_tmp(d)), entry,
-                 index, extra)
+                 index, extra, copied=sorted(set(dests)))
 
 
 def conflict(a: Stage, b: Stage) -> str | None:
@@ -280,8 +281,7 @@ def _seals(stages: list[Stage]) -> list[Seal]:
             continue
         where = f"{st.task.family} (seed {st.task.seed})"
         for path in st.task.sealable:
-            copied = [o for o in st.owned if o not in st.task.config.artifacts]
-            if not any(path == own or path.startswith(own.rstrip("/") + "/") for own in copied):
+            if not any(path == own or path.startswith(own.rstrip("/") + "/") for own in st.copied):
                 raise CompositionError(f"{where}: sealable path {path} is not one this stage copies in")
             for other in stages:  # a sealed tree must not hold a working directory (below one is fine)
                 if other.workdir == path.rstrip("/") or other.workdir.startswith(path.rstrip("/") + "/"):

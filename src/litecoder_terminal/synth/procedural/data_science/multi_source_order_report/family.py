@@ -352,5 +352,6 @@ class OrderJoinReport(kit.KitFamily):
         return kit.draft(
             instruction=instruction, dockerfile_body=body, files=files, tags=["join", "json", "csv", "aggregation"],
             artifacts=[out, in_dir], outputs=[out], agent_timeout_sec=k.agent_timeout,
+            sealable=[in_dir],  # composition: the exports may come sealed with the part before's result
             expert_minutes=k.expert_minutes,
         )

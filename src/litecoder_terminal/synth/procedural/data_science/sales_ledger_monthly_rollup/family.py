@@ -267,4 +267,9 @@ class SalesLedgerRollup(kit.KitFamily):
             instruction=instruction, dockerfile_body=body, files=files, tags=["csv", "cleaning", "aggregation"],
             artifacts=[*outputs, in_dir], outputs=outputs, agent_timeout_sec=k.agent_timeout,
             expert_minutes=k.expert_minutes,
+            # composition: the roll-up's total units open a later part's inputs; the ledger may come sealed
+            handoff=kit.Handoff(value=str(sum(int(r[3]) for r in rows)),
+                                read=f"awk -F, 'NR > 1 {{s += $4}} END {{print s}}' {out}",
+                                says=f"the total of the `units` column of `{out}`"),
+            sealable=[in_dir],
         )

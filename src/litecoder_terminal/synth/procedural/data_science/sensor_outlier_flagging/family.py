@@ -272,5 +272,6 @@ class SensorOutlierFlags(kit.KitFamily):
         return kit.draft(
             instruction=instruction, dockerfile_body=body, files=files, tags=["outliers", "statistics", "csv", "json"],
             artifacts=[out_dir, in_dir], outputs=outputs, agent_timeout_sec=kn.agent_timeout,
+            sealable=[in_dir],  # composition: the exports may come sealed with the part before's result
             expert_minutes=kn.expert_minutes,
         )
