@@ -1,0 +1,2 @@
+    m = sub.add_parser("monthly", help="income and expense per month")
+    m.add_argument("file")

@@ -1,0 +1,1 @@
+    m.add_argument("--since", help="first month to include, YYYY-MM")

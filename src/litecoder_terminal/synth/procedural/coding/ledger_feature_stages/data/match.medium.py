@@ -1,0 +1,2 @@
+        if account is not None and t.account != normalize_account(account):
+            continue

@@ -1,0 +1,5 @@
+
+
+def @@sig@@:
+    """Not implemented yet (see the ticket)."""
+    raise NotImplementedError
