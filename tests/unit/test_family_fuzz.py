@@ -50,7 +50,7 @@ DEFAULT_COST_MS = 10.0
 COST_MS = {
     "classification_metrics_report": 3.2, "fix_leaky_training_script": 22.6, "knn_pipeline_model_card": 12.5,
     "tabular_classifier_threshold": 40.0, "cmake_library_install": 1.6, "make_stale_targets": 1.0,
-    "makefile_build_repair": 2.0, "makefile_incremental_write": 0.7, "c_function_impl": 16.0, "cli_ini_tool": 58.0,
+    "makefile_build_repair": 2.0, "makefile_incremental_write": 0.7, "c_function_impl": 45.0, "cli_ini_tool": 58.0,
     "ledger_feature_stages": 155.0, "python_module_bugfix": 30.0, "multi_source_order_report": 30.0,
     "sales_ledger_monthly_rollup": 7.3, "sensor_outlier_flagging": 21.8, "sqlite_load_and_query": 5.8,
     "store_exports_pipeline": 19.9, "codebreaker_live_match": 0.5, "connect_n_rules_bugfix": 0.5,

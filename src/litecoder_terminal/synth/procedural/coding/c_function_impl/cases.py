@@ -1,6 +1,6 @@
 """Hidden-case generators of c_function_impl, one per C function (the functions' documentation, prototypes and
 C sources are data/funcs/<name>/). Case lines are `name arg...`; strings are hex-encoded ("-" for the empty
-string); the harness prints one line per case and tests/refs.py computes the expected line."""
+string); the harness prints one line per case; refs.py computes the expected line at build time."""
 
 from __future__ import annotations
 

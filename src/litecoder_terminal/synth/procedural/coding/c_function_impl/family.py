@@ -9,6 +9,7 @@ import re
 
 from litecoder_terminal.synth.procedural import kit
 from litecoder_terminal.synth.procedural.coding.c_function_impl.cases import GENERATORS
+from litecoder_terminal.synth.procedural.coding.c_function_impl.refs import expected as reference_output
 
 NAMES = sorted(GENERATORS)
 
@@ -23,9 +24,19 @@ class CFunctionImpl(kit.KitFamily):
                         expert_minutes=(15, 30, 45))
 
     def func(self, name: str) -> dict:
+        """One function's data; its buggy variants are replacements over the one correct source."""
         meta = json.loads(self.data(f"funcs/{name}/meta.json"))
-        return meta | {"name": name, "doc": self.data(f"funcs/{name}/doc.txt").rstrip("\n")} | {
-            part: self.data(f"funcs/{name}/{part}.c") for part in ("correct", "edge", "other", "dispatch", "visible")}
+        f = meta | {"name": name, "doc": self.data(f"funcs/{name}/doc.txt").rstrip("\n")} | {
+            part: self.data(f"funcs/{name}/{part}.c") for part in ("correct", "dispatch", "visible")}
+        for variant, pairs in json.loads(self.data(f"funcs/{name}/variants.json")).items():
+            text = f["correct"]
+            for old, new in pairs:
+                if text.count(old) != 1:
+                    raise ValueError(f"{self.folder}/data/funcs/{name}/variants.json: a {variant} replacement "
+                                     "does not apply exactly once")
+                text = text.replace(old, new)
+            f[variant] = text
+        return f
 
     def stub(self, f: dict, header: str) -> str:
         params = f["proto"][f["proto"].index("(") + 1:f["proto"].rindex(")")].split(",")
@@ -107,10 +118,11 @@ class CFunctionImpl(kit.KitFamily):
         files |= self.alt_solutions(root=root, impl=impl, pairs=pairs)
         files |= self.verifier()
         files["tests/harness.c"] = self.harness(header, funcs)
-        files["tests/refs.py"] = self.data("refs.py")
         untouched = {p: d for p, d in kit.digests(files, proj, root).items()
                      if p in (f"{root}/include/{header}", f"{root}/tests/test_basic.c")}
-        files |= kit.expected_file({"root": root, "impl": impl, "hard": bool(k.perf), "cases": cases,
+        want = {n: [reference_output(c) for c in cs if not c.startswith("count_inversions_gen")]
+                for n, cs in cases.items()}
+        files |= kit.expected_file({"root": root, "impl": impl, "hard": bool(k.perf), "cases": cases, "want": want,
                                     "functions": [f["name"] for f in funcs], "untouched": untouched})
         quoted = [f"`{f['name']}`" for f in funcs]
         names = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

@@ -1,3 +1,9 @@
+"""Reference answers of the hidden cases, computed at build time into tests/expected.json (the verifier ships
+no reference code; only the large performance case is recomputed there, by its own small code)."""
+
+from litecoder_terminal.synth.procedural.coding.c_function_impl.cases import to_roman
+
+
 def _unhex(h):
     return "" if h == "-" else bytes.fromhex(h).decode("latin-1")
 
@@ -31,22 +37,12 @@ def ref_is_balanced(tok):
     return "0" if stack else "1"
 
 
-def _to_roman(v):
-    out = ""
-    for val, sym in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
-                     (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while v >= val:
-            out += sym
-            v -= val
-    return out
-
-
 _ROMAN = {}
 
 
 def ref_roman_to_int(tok):
     if not _ROMAN:
-        _ROMAN.update({_to_roman(v): v for v in range(1, 4000)})
+        _ROMAN.update({to_roman(v): v for v in range(1, 4000)})
     return str(_ROMAN.get(_unhex(tok[0]), -1))
 
 
@@ -63,14 +59,28 @@ def ref_lis_length(tok):
 
 
 def ref_edit_distance(tok):
+    """Levenshtein distance, bit-parallel (Hyyro's form of Myers' algorithm: one column of the DP table is one
+    integer, so long strings cost one pass of big-integer operations per character instead of a full table)."""
     a, b = _unhex(tok[0]), _unhex(tok[1])
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j - 1] + (ca != cb), prev[j] + 1, cur[j - 1] + 1))
-        prev = cur
-    return str(prev[-1])
+    if not a or not b:
+        return str(len(a) + len(b))
+    peq = {}
+    for i, c in enumerate(b):
+        peq[c] = peq.get(c, 0) | (1 << i)
+    mask, top = (1 << len(b)) - 1, 1 << (len(b) - 1)
+    pv, mv, score = mask, 0, len(b)
+    for c in a:
+        eq = peq.get(c, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | ~(xh | pv)
+        mh = pv & xh
+        score += (1 if ph & top else 0) - (1 if mh & top else 0)
+        ph = (ph << 1) | 1
+        mh <<= 1
+        pv = (mh | ~(xv | ph)) & mask
+        mv = ph & xv & mask
+    return str(score)
 
 
 def ref_parse_duration(tok):
@@ -137,31 +147,6 @@ def _count_inv(a):
 
 def ref_count_inversions(tok):
     return str(_count_inv(_ints(tok)))
-
-
-def ref_count_inversions_gen(tok):
-    import numpy as np
-    n, x, mod = int(tok[0]), int(tok[1]), int(tok[2])
-    vals = []
-    mask = (1 << 64) - 1
-    for _ in range(n):
-        x = (x * 6364136223846793005 + 1442695040888963407) & mask
-        vals.append((x >> 33) % mod)
-    a = np.array(vals, dtype=np.int64)
-    idx = np.arange(n, dtype=np.int64)
-    big = np.int64(1 << 32)
-    total = 0
-    width = 1
-    while width < n:
-        block = idx // (2 * width)
-        right = (idx // width) % 2 == 1
-        keys = np.sort(block[~right] * big + a[~right])
-        rb, rv = block[right], a[right]
-        upper = np.searchsorted(keys, (rb + 1) * big, side="left")
-        le = np.searchsorted(keys, rb * big + rv, side="right")
-        total += int((upper - le).sum())
-        width *= 2
-    return str(total)
 
 
 def expected(line):
