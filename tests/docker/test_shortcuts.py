@@ -4,13 +4,14 @@ the family it was found in: every one scores 0 (never 1, never an error).
 - an object that always compares equal, returned by the agent's module where a value is expected;
 - the reference borrowed: the agent's module imports the verifier's own referee from /tests while it runs;
 - `git replace` objects that make a history look rewritten while the secret is still on the branch;
-- the over-broad fix, on instances sampled so the case the policy forbids is present (several seeds).
-The decoded-service-data shortcut (an exploration task whose data ships inside the container) is checked on the
-family's own data in tests/unit/test_families.py-style tests where that family lives.
+- the over-broad fix, on instances sampled so the case the policy forbids is present (several seeds);
+- the service's data read from inside the container instead of through its API (an exploration task): the
+  exporter is run again against a fresh instance holding data only tests/ has.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -121,7 +122,7 @@ PY
 @pytest.mark.parametrize("name,script", [("always-equal", ALWAYS_EQUAL), ("borrowed-reference", BORROWED)])
 def test_agent_module_shortcuts_score_zero(engine, tmp_path, name, script):
     task = _task(tmp_path, "connect_n_rules_bugfix", "easy", 3)
-    pkg = __import__("json").loads((task.tests_dir / "expected.json").read_text())["pkg"]
+    pkg = json.loads((task.tests_dir / "expected.json").read_text())["pkg"]
     r = _attack(engine, task, script.replace("@@pkg@@", pkg), tmp_path, name)
     assert r.status is TrialStatus.GRADED, r.error
     assert r.reward == 0.0, f"{name} scored {r.reward}"
@@ -164,7 +165,7 @@ git reset -q --hard
 
 def test_git_replace_objects_do_not_hide_the_secret(engine, tmp_path):
     task = _task(tmp_path, "git_purge_committed_secret", "easy", 5)
-    exp = __import__("json").loads((task.tests_dir / "expected.json").read_text())
+    exp = json.loads((task.tests_dir / "expected.json").read_text())
     text = (task.tests_dir / "test_outputs.py").read_text()
     repo = text.split('REPO = "', 1)[1].split('"', 1)[0]
     branch = text.split('BRANCH = "', 1)[1].split('"', 1)[0]
@@ -187,3 +188,44 @@ def test_over_broad_scrub_fails_on_every_instance(engine, tmp_path, seed):
                   trial_dir=tmp_path / "over-broad")
     assert r.status is TrialStatus.GRADED, r.error
     assert r.reward == 0.0
+
+
+# The exporter reads the service's data file from the image (no request at all) and writes both outputs from it:
+# today's files come out right, so only a run against data the container never held tells the difference.
+FROM_DISK = r'''
+set -e
+OUT=$(dirname "$(ls /opt/reports/*/README.md | head -n1)")
+DATA=$(ls /var/lib/*/snapshot.json | head -n1)
+cat > "$OUT/export.sh" <<EOF
+#!/bin/bash
+python3 - "$DATA" "$OUT" <<'PY'
+import collections, json, sys
+items = sorted(json.load(open(sys.argv[1]))["items"], key=lambda r: r["sku"])
+keys = ("sku", "name", "warehouse", "qty", "unit_price", "discontinued")
+json.dump([{k: r[k] for k in keys} for r in items], open(sys.argv[2] + "/articles.json", "w"))
+tot = collections.defaultdict(lambda: [0, 0, 0.0])
+for r in items:
+    if not r["discontinued"]:
+        t = tot[r["warehouse"]]
+        t[0] += 1; t[1] += r["qty"]; t[2] += r["qty"] * r["unit_price"]
+rows = sorted(tot.items(), key=lambda kv: (-round(kv[1][2], 2), kv[0]))
+with open(sys.argv[2] + "/warehouse_totals.csv", "w") as f:
+    f.write("warehouse,skus,units,value" + chr(10))
+    for w, (n, u, v) in rows:
+        f.write(f"{w},{n},{u},{v:.2f}" + chr(10))
+PY
+EOF
+bash "$OUT/export.sh"
+'''
+
+
+def test_service_data_read_from_disk_scores_zero(engine, tmp_path):
+    task = _task(tmp_path, "paginated_api_export", "easy", 3)
+    r = _attack(engine, task, FROM_DISK, tmp_path, "from-disk")
+    assert r.status is TrialStatus.GRADED, r.error
+    assert r.agent_exit_code == 0
+    rewards = json.loads((tmp_path / "from-disk" / "verifier" / "reward.json").read_text())
+    # today's files match the service (the shortcut works on what the container holds) ...
+    assert rewards["test_export_left_matches_the_service"] == 1, rewards
+    # ... but the exporter never asked the service, so fresh data gives it away
+    assert rewards["test_exporter_exports_fresh_records"] == 0 and r.reward == 0.0, rewards
