@@ -63,6 +63,7 @@ COST_MS = {
     "cron_window_jobs": 13.8, "disk_cleanup_policy": 5.4, "hr_user_provisioning": 4.7, "http_error_report": 30.8,
     "service_config_repair": 8.3, "git_backport_marked_fixes": 2.4, "git_bisect_hotfix_release": 3.5,
     "git_merge_config_conflicts": 3.5, "git_purge_committed_secret": 1.4, "git_recover_lost_work": 1.5,
+    "misconfigured_toolchain": 2.5,
     "layered_config_outage": 6.0,
 }
 
