@@ -197,5 +197,5 @@ def draft(**kwargs: Any) -> TaskDraft:
     return TaskDraft(**kwargs)
 
 
-__all__ = ["EXPECTED", "Handoff", "Knob", "KitFamily", "Levels", "Solver", "TemplateError", "choose", "digests", "draft",
-           "expected_file", "render", "sha256"]
+__all__ = ["EXPECTED", "Handoff", "Knob", "KitFamily", "Levels", "Solver", "TemplateError", "choose", "digests",
+           "draft", "expected_file", "render", "sha256"]
